@@ -1,0 +1,3 @@
+from ccdash.cli import main
+
+main()

@@ -1,0 +1,141 @@
+"""The project configuration, `ccdash.yaml`.
+
+Parsed strictly: an unknown key or a value of the wrong type is reported with
+its path in the file, because a typo that is silently ignored (`namspace:`)
+would otherwise ship dashboards to the wrong place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ccdash.errors import ConfigError
+from ccdash.telemetry import Profile
+
+CONFIG_FILE = "ccdash.yaml"
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """How the Grafana sidecar finds the ConfigMaps (label) and files them (annotation)."""
+
+    namespace: str = "monitoring"
+    label: str = "grafana_dashboard"
+    label_value: str = "1"
+    folder_annotation: str = "grafana_folder"
+
+
+@dataclass(frozen=True)
+class Datasources:
+    """Defaults for the dashboards' datasource variables (a name or uid, or empty)."""
+
+    prometheus: str = ""
+    tempo: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    profile: Profile = field(default_factory=Profile)
+    datasources: Datasources = field(default_factory=Datasources)
+    folder: str = "Claude Code"
+    kubernetes: Kubernetes = field(default_factory=Kubernetes)
+    json_dir: str = "out/dashboards"
+    k8s_dir: str = "k8s"
+
+    @property
+    def json_path(self) -> Path:
+        return self.root / self.json_dir
+
+    @property
+    def k8s_path(self) -> Path:
+        return self.root / self.k8s_dir
+
+    def with_profile(self, **changes: str) -> Config:
+        """A copy with some profile choices overridden (CLI flags win over the file)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
+        try:
+            return replace(self, profile=replace(self.profile, **changes))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+
+# key -> (type, default); nested sections are dicts of the same shape.
+_SCHEMA: dict[str, Any] = {
+    "profile": {
+        "naming": str,
+        "token_label": str,
+        "span_metrics": str,
+        "attribution_label": str,
+    },
+    "datasources": {"prometheus": str, "tempo": str},
+    "folder": str,
+    "kubernetes": {
+        "namespace": str,
+        "label": str,
+        "label_value": str,
+        "folder_annotation": str,
+    },
+    "outputs": {"json": str, "k8s": str},
+}
+
+
+def load(root: Path) -> Config:
+    """Read `ccdash.yaml` from a project directory; a missing file means defaults."""
+    path = root / CONFIG_FILE
+    if not path.exists():
+        return Config(root=root)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if raw is None:
+        raw = {}
+    _validate(raw, _SCHEMA, path, "")
+    return _from_raw(root, raw, path)
+
+
+def _validate(raw: Any, schema: dict[str, Any], path: Path, prefix: str) -> None:
+    where = prefix.rstrip(".") or "top level"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {where} must be a mapping, got {type(raw).__name__}")
+    for key, value in raw.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ConfigError(f"{path}: unknown key '{prefix}{key}' (known here: {known})")
+        expected = schema[key]
+        if isinstance(expected, dict):
+            _validate(value, expected, path, f"{prefix}{key}.")
+        elif not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(
+                f"{path}: '{prefix}{key}' must be a {expected.__name__}, got {value!r}"
+            )
+
+
+def _from_raw(root: Path, raw: dict[str, Any], path: Path) -> Config:
+    prof = raw.get("profile", {})
+    try:
+        profile = Profile(
+            naming=prof.get("naming", "collector"),
+            token_label_schema=prof.get("token_label", "type"),
+            span_metrics=prof.get("span_metrics", "tempo"),
+            attribution_label=prof.get("attribution_label", "team"),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{path}: profile: {exc}") from None
+    outputs = raw.get("outputs", {})
+    return Config(
+        root=root,
+        profile=profile,
+        datasources=Datasources(**raw.get("datasources", {})),
+        folder=raw.get("folder", "Claude Code"),
+        kubernetes=Kubernetes(**raw.get("kubernetes", {})),
+        json_dir=outputs.get("json", "out/dashboards"),
+        k8s_dir=outputs.get("k8s", "k8s"),
+    )

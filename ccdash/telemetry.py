@@ -1,0 +1,209 @@
+"""Claude Code's telemetry, and the names it reaches Prometheus under.
+
+One catalogue for everything that must agree on a metric or label name: the
+queries, the simulator and the doctor all read it, so supporting a new
+pipeline means adding one naming here rather than editing every query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Logical metric keys -> the OTel metric name Claude Code emits.
+OTEL_NAMES: dict[str, str] = {
+    "session": "claude_code.session.count",
+    "lines": "claude_code.lines_of_code.count",
+    "pull_requests": "claude_code.pull_request.count",
+    "commits": "claude_code.commit.count",
+    "cost": "claude_code.cost.usage",
+    "tokens": "claude_code.token.usage",
+    "edit_decisions": "claude_code.code_edit_tool.decision",
+    "active_time": "claude_code.active_time.total",
+}
+
+# Prometheus names per metric-naming pipeline (see the telemetry reference):
+# the OTel->Prometheus translation appends unit and `_total` suffixes unless
+# the pipeline turns them off (Mimir) or drops units (Claude Code's exporter).
+NAMINGS: dict[str, dict[str, str]] = {
+    "collector": {
+        "session": "claude_code_session_count_total",
+        "lines": "claude_code_lines_of_code_count_total",
+        "pull_requests": "claude_code_pull_request_count_total",
+        "commits": "claude_code_commit_count_total",
+        "cost": "claude_code_cost_usage_USD_total",
+        "tokens": "claude_code_token_usage_tokens_total",
+        "edit_decisions": "claude_code_code_edit_tool_decision_total",
+        "active_time": "claude_code_active_time_seconds_total",
+    },
+    "mimir": {
+        "session": "claude_code_session_count",
+        "lines": "claude_code_lines_of_code_count",
+        "pull_requests": "claude_code_pull_request_count",
+        "commits": "claude_code_commit_count",
+        "cost": "claude_code_cost_usage",
+        "tokens": "claude_code_token_usage",
+        "edit_decisions": "claude_code_code_edit_tool_decision",
+        "active_time": "claude_code_active_time_total",
+    },
+    "claude-code-exporter": {
+        "session": "claude_code_session_count_total",
+        "lines": "claude_code_lines_of_code_count_total",
+        "pull_requests": "claude_code_pull_request_count_total",
+        "commits": "claude_code_commit_count_total",
+        "cost": "claude_code_cost_usage_total",
+        "tokens": "claude_code_token_usage_total",
+        "edit_decisions": "claude_code_code_edit_tool_decision_total",
+        "active_time": "claude_code_active_time_total",
+    },
+}
+
+# Labels every Claude Code metric carries (dots already turned into
+# underscores by the translation). `user_email` is absent for API-key users.
+STANDARD_LABELS = frozenset(
+    {"session_id", "user_id", "organization_id", "user_account_uuid", "terminal_type"}
+)
+
+# Labels specific to each metric, beyond the standard ones. The dashboard's
+# filters consult this so a filter never touches a metric lacking its label.
+METRIC_LABELS: dict[str, frozenset[str]] = {
+    "session": frozenset({"start_type"}),
+    "lines": frozenset({"type"}),
+    "pull_requests": frozenset(),
+    "commits": frozenset(),
+    "cost": frozenset({"model", "query_source", "speed", "effort"}),
+    "tokens": frozenset({"model", "query_source", "speed", "effort", "type"}),
+    "edit_decisions": frozenset({"tool_name", "decision", "source", "language"}),
+    "active_time": frozenset({"type"}),
+}
+
+TOKEN_TYPES = ("input", "output", "cacheRead", "cacheCreation")
+
+# The token-type label as Claude Code sends it, and as pipelines that
+# normalise it (seed 001: `type` -> `token_type`) rewrite it.
+TOKEN_LABEL_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
+    "type": ("type", {t: t for t in TOKEN_TYPES}),
+    "token_type": (
+        "token_type",
+        {
+            "input": "input",
+            "output": "output",
+            "cacheRead": "cache_read",
+            "cacheCreation": "cache_create",
+        },
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SpanMetrics:
+    """One flavour of span-derived RED metrics.
+
+    Tempo's metrics-generator and the collector's `spanmetrics` connector emit
+    the same information under different names, label names and time units.
+    """
+
+    name: str
+    calls: str
+    latency_bucket: str
+    latency_sum: str
+    latency_count: str
+    service_label: str
+    error_status: str
+    # Multiply a bucket boundary or a quantile by this to get seconds.
+    to_seconds: float
+
+
+SPAN_METRICS: dict[str, SpanMetrics] = {
+    "tempo": SpanMetrics(
+        name="tempo",
+        calls="traces_spanmetrics_calls_total",
+        latency_bucket="traces_spanmetrics_latency_bucket",
+        latency_sum="traces_spanmetrics_latency_sum",
+        latency_count="traces_spanmetrics_latency_count",
+        service_label="service",
+        error_status="STATUS_CODE_ERROR",
+        to_seconds=1.0,
+    ),
+    "collector": SpanMetrics(
+        name="collector",
+        calls="traces_span_metrics_calls_total",
+        latency_bucket="traces_span_metrics_duration_milliseconds_bucket",
+        latency_sum="traces_span_metrics_duration_milliseconds_sum",
+        latency_count="traces_span_metrics_duration_milliseconds_count",
+        service_label="service_name",
+        error_status="STATUS_CODE_ERROR",
+        to_seconds=0.001,
+    ),
+}
+
+# Span names Claude Code's enhanced telemetry emits.
+SPAN_INTERACTION = "claude_code.interaction"
+SPAN_LLM_REQUEST = "claude_code.llm_request"
+SPAN_TOOL = "claude_code.tool"
+SPAN_BLOCKED_ON_USER = "claude_code.tool.blocked_on_user"
+# service.name is claude-code, or claude-code-desktop for the desktop app.
+SERVICE_REGEX = "claude-code.*"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How Claude Code's telemetry is named in one user's Prometheus.
+
+    Three independent choices, because real pipelines mix them: the metric
+    naming, the token-type label schema and the span-metrics flavour. The
+    attribution label is the `OTEL_RESOURCE_ATTRIBUTES` key teams filter by.
+    """
+
+    naming: str = "collector"
+    token_label_schema: str = "type"
+    span_metrics: str = "tempo"
+    attribution_label: str = "team"
+    names: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _require(self.naming, NAMINGS, "metric naming profile")
+        _require(self.token_label_schema, TOKEN_LABEL_SCHEMAS, "token label schema")
+        _require(self.span_metrics, SPAN_METRICS, "span-metrics flavour")
+        if not _is_label_name(self.attribution_label):
+            raise ValueError(
+                f"attribution label {self.attribution_label!r} is not a valid Prometheus "
+                "label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+            )
+        object.__setattr__(self, "names", NAMINGS[self.naming])
+
+    def metric(self, key: str) -> str:
+        """The Prometheus metric name of a logical metric key."""
+        return self.names[key]
+
+    @property
+    def token_label(self) -> str:
+        return TOKEN_LABEL_SCHEMAS[self.token_label_schema][0]
+
+    def token_type(self, canonical: str) -> str:
+        """The label value for a canonical token type such as `cacheRead`."""
+        return TOKEN_LABEL_SCHEMAS[self.token_label_schema][1][canonical]
+
+    @property
+    def spans(self) -> SpanMetrics:
+        return SPAN_METRICS[self.span_metrics]
+
+    def labels_of(self, key: str) -> frozenset[str]:
+        """Labels a metric carries in this profile (token type label renamed)."""
+        labels = STANDARD_LABELS | METRIC_LABELS[key] | {self.attribution_label}
+        if key == "tokens":
+            labels = (labels - {"type"}) | {self.token_label}
+        return labels
+
+
+def _require(value: str, choices: dict, what: str) -> None:
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(sorted(choices))}")
+
+
+def _is_label_name(name: str) -> bool:
+    return (
+        bool(name)
+        and (name[0].isalpha() or name[0] == "_")
+        and all(c.isalnum() or c == "_" for c in name)
+        and name.isascii()
+    )

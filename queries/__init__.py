@@ -1,0 +1,1 @@
+"""PromQL and TraceQL for Claude Code's telemetry, written once as functions of a Profile."""

@@ -1,0 +1,193 @@
+"""PromQL for Claude Code's own metrics, one function per figure the dashboard shows.
+
+Each function takes the Profile and returns PromQL text with Grafana's
+macros and the dashboard's filter variables in it; the same function serves
+the panel, the verification harness and the benchmark.
+"""
+
+from __future__ import annotations
+
+from ccdash.telemetry import Profile
+from queries.common import (
+    INTERVAL,
+    RANGE,
+    active_series,
+    interval_total,
+    selector,
+    window_total,
+)
+
+# Sessions below this many tokens are too small for their cache hit ratio to matter.
+LOW_CACHE_MIN_TOKENS = 50_000
+TOP_SESSIONS = 20
+TOP_USERS = 10
+
+
+def _tokens(p: Profile, *types: str) -> str:
+    """The token counter, optionally restricted to canonical token types."""
+    if not types:
+        return selector(p, "tokens")
+    values = "|".join(p.token_type(t) for t in types)
+    return selector(p, "tokens", **{p.token_label: f'=~"{values}"'})
+
+
+def _cache_ratio(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE) -> str:
+    read = window_total(_tokens(p, "cacheRead"), labels, window)
+    prompt = window_total(_tokens(p, "input", "cacheRead", "cacheCreation"), labels, window)
+    return f"{read} / {prompt}"
+
+
+# --- Overview -------------------------------------------------------------
+
+
+def cost_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
+    return window_total(selector(p, "cost"), labels)
+
+
+def tokens_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
+    return window_total(_tokens(p), labels)
+
+
+def _activity(p: Profile, window: str) -> str:
+    """Series showing a session at work: its start (session.count) or active time.
+
+    Neither metric has a `model` label, so the model filter cannot empty the
+    session and user counts.
+    """
+    return (
+        f"{active_series(selector(p, 'session'), window)}"
+        f" or {active_series(selector(p, 'active_time'), window)}"
+    )
+
+
+def sessions(p: Profile, window: str = RANGE) -> str:
+    """Distinct session ids with an export inside the window (never increase() of session.count)."""
+    return f"count(count by (session_id) ({_activity(p, window)}))"
+
+
+def active_users(p: Profile) -> str:
+    return f"count(count by (user_id) ({_activity(p, RANGE)}))"
+
+
+def cache_hit_ratio(p: Profile) -> str:
+    return _cache_ratio(p)
+
+
+def cost_per_session(p: Profile) -> str:
+    return f"{cost_total(p)} / {sessions(p)}"
+
+
+def active_time_hours(p: Profile) -> str:
+    return f"{window_total(selector(p, 'active_time'), ('type',))} / 3600"
+
+
+def lines_changed(p: Profile) -> str:
+    return window_total(selector(p, "lines"), ("type",))
+
+
+# --- Cost -----------------------------------------------------------------
+
+
+def cost_over_time_by_model(p: Profile) -> str:
+    return interval_total(selector(p, "cost"), ("model",))
+
+
+def cost_by(p: Profile, label: str) -> str:
+    return cost_total(p, (label,))
+
+
+def cost_by_user_top(p: Profile) -> str:
+    return f"topk({TOP_USERS}, {cost_total(p, ('user_id',))})"
+
+
+def _top_session_ids(p: Profile) -> str:
+    return f"topk({TOP_SESSIONS}, {cost_total(p, ('session_id',))})"
+
+
+def top_sessions_cost(p: Profile) -> str:
+    """Cost per session, user and model for the costliest sessions (the table groups models)."""
+    return (
+        f"{cost_total(p, ('session_id', 'user_id', 'model'))}"
+        f" and on (session_id) {_top_session_ids(p)}"
+    )
+
+
+def top_sessions_tokens(p: Profile) -> str:
+    return f"{tokens_total(p, ('session_id',))} and on (session_id) {_top_session_ids(p)}"
+
+
+def top_sessions_cache_ratio(p: Profile) -> str:
+    return f"({_cache_ratio(p, ('session_id',))}) and on (session_id) {_top_session_ids(p)}"
+
+
+# --- Tokens and cache -----------------------------------------------------
+
+
+def token_rate_by_type(p: Profile) -> str:
+    """Tokens per minute by type, from exact per-interval growth."""
+    return f"{interval_total(_tokens(p), (p.token_label,))} / ($__interval_ms / 60000)"
+
+
+def tokens_by_model(p: Profile) -> str:
+    return tokens_total(p, ("model",))
+
+
+def cache_hit_ratio_over_time(p: Profile) -> str:
+    return _cache_ratio(p, window=INTERVAL)
+
+
+def lowest_cache_sessions(p: Profile) -> str:
+    big = f"{tokens_total(p, ('session_id',))} >= {LOW_CACHE_MIN_TOKENS}"
+    return (
+        f"bottomk({TOP_SESSIONS}, ({_cache_ratio(p, ('session_id',))}) and on (session_id) ({big}))"
+    )
+
+
+def cache_creation_vs_read(p: Profile) -> str:
+    return interval_total(_tokens(p, "cacheRead", "cacheCreation"), (p.token_label,))
+
+
+def output_input_ratio(p: Profile) -> str:
+    output = interval_total(_tokens(p, "output"))
+    prompt = interval_total(_tokens(p, "input", "cacheRead", "cacheCreation"))
+    return f"{output} / {prompt}"
+
+
+# --- Sessions and activity -------------------------------------------------
+
+
+def active_sessions_over_time(p: Profile) -> str:
+    return sessions(p, INTERVAL)
+
+
+def sessions_by_terminal(p: Profile) -> str:
+    return (
+        f"count by (terminal_type) (count by (session_id, terminal_type) ({_activity(p, RANGE)}))"
+    )
+
+
+def active_time_over_time(p: Profile) -> str:
+    return interval_total(selector(p, "active_time"), ("type",))
+
+
+def lines_over_time(p: Profile) -> str:
+    return interval_total(selector(p, "lines"), ("type",))
+
+
+def commits_total(p: Profile) -> str:
+    return window_total(selector(p, "commits"))
+
+
+def pull_requests_total(p: Profile) -> str:
+    return window_total(selector(p, "pull_requests"))
+
+
+def edit_decisions(p: Profile, decision: str) -> str:
+    return window_total(selector(p, "edit_decisions", decision=f'="{decision}"'), ("tool_name",))
+
+
+def edit_accept_rate(p: Profile) -> str:
+    return (
+        f"{edit_decisions(p, 'accept')}"
+        f" / {window_total(selector(p, 'edit_decisions'), ('tool_name',))}"
+    )

@@ -1,0 +1,98 @@
+"""Every profile builds a dashboard whose PromQL parses and uses only that profile's names."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from ccdash.config import load
+from ccdash.project import compile_project
+from ccdash.promql import ALL, Interpolator, Interval, prometheus_targets, variables_of
+from ccdash.telemetry import NAMINGS, SPAN_METRICS, TOKEN_LABEL_SCHEMAS, Profile
+from tests.conftest import ROOT, require_tool
+
+PROFILES = [
+    Profile(naming=n, token_label_schema=t, span_metrics=s)
+    for n, t, s in itertools.product(
+        sorted(NAMINGS), sorted(TOKEN_LABEL_SCHEMAS), sorted(SPAN_METRICS)
+    )
+]
+# Variable selections Grafana can send: All, one value with regex metacharacters, several.
+SELECTIONS = [
+    {},
+    {"model": "claude-opus-4-7[1m]", "user": "u-1", "team": "platform"},
+    {"model": ["claude-sonnet-4-5", "claude-opus-4-7[1m]"], "user": ["a.b", "c|d"]},
+]
+
+
+def _flagship(profile: Profile) -> dict:
+    config = replace(load(ROOT), profile=profile)
+    return next(d.model for d in compile_project(config) if d.uid == "claude-code")
+
+
+@pytest.fixture(
+    scope="module",
+    params=PROFILES,
+    ids=lambda p: f"{p.naming}-{p.token_label_schema}-{p.span_metrics}",
+)
+def built(request) -> tuple[Profile, dict]:
+    return request.param, _flagship(request.param)
+
+
+def test_only_the_profiles_metric_names(built):
+    profile, model = built
+    allowed = set(profile.names.values()) | {
+        profile.spans.calls,
+        profile.spans.latency_bucket,
+        profile.spans.latency_sum,
+        profile.spans.latency_count,
+    }
+    for panel, target in prometheus_targets(model):
+        used = set(re.findall(r"\b([a-zA-Z_][a-zA-Z0-9_]*)\{", target["expr"]))
+        assert used, panel["title"]
+        assert used <= allowed, (panel["title"], used - allowed)
+
+
+def test_token_label_schema(built):
+    profile, model = built
+    cache_read = profile.token_type("cacheRead")
+    exprs = [t["expr"] for p, t in prometheus_targets(model) if p["title"] == "Cache hit ratio"]
+    assert f'{profile.token_label}=~"{cache_read}"' in exprs[0]
+
+
+def test_every_expression_parses_with_promtool(built, tmp_path):
+    promtool = require_tool(
+        "promtool", "install Debian's `prometheus` package (apt-get install prometheus)"
+    )
+    _, model = built
+    variables = variables_of(model)
+    rules = []
+    for selection in SELECTIONS:
+        values = {name: selection.get(name, ALL) for name in variables}
+        interpolate = Interpolator(variables, values)
+        for panel, target in prometheus_targets(model):
+            interval = Interval.for_panel(
+                7 * 86400, panel.get("maxDataPoints", 1000), panel.get("interval")
+            )
+            expr = interpolate(target["expr"], interval)
+            assert "$" not in expr, (panel["title"], expr)
+            rules.append({"record": f"panel_{panel['id']}_{target['refId']}", "expr": expr})
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": rules}]}))
+    result = subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_span_metric_units(built):
+    profile, model = built
+    for panel, target in prometheus_targets(model):
+        if "histogram_quantile" in target["expr"]:
+            converted = "* 0.001" in target["expr"]
+            assert converted is (profile.spans.to_seconds != 1), panel["title"]
