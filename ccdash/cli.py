@@ -1,15 +1,23 @@
-"""The `ccdash` command line."""
+"""The `ccdash` command line.
+
+Exit codes: 0 success; 1 a finding (stale files, failing panels); 2 usage or
+configuration error; 3 a server (Prometheus) unreachable or failing.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
+import time as clock
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from ccdash import __version__, outputs
-from ccdash.config import load
-from ccdash.errors import CcdashError
+from ccdash.config import Config, load
+from ccdash.errors import CcdashError, ConfigError
 from ccdash.telemetry import NAMINGS, SPAN_METRICS, TOKEN_LABEL_SCHEMAS
 
 
@@ -39,53 +47,265 @@ def cli(ctx: click.Context, project: Path) -> None:
     ctx.obj = project.resolve()
 
 
+def profile_options(command):
+    """--profile, --token-label, --span-metrics, --raw: override ccdash.yaml's profile."""
+
+    @click.option(
+        "--profile",
+        "naming",
+        type=click.Choice(sorted(NAMINGS)),
+        help="Metric-naming pipeline (default from ccdash.yaml).",
+    )
+    @click.option(
+        "--token-label",
+        type=click.Choice(sorted(TOKEN_LABEL_SCHEMAS)),
+        help="Token-type label schema: Claude Code's `type` or normalised `token_type`.",
+    )
+    @click.option(
+        "--span-metrics",
+        type=click.Choice(sorted(SPAN_METRICS)),
+        help="Span metrics from Tempo's metrics-generator or the collector's connector.",
+    )
+    @click.option(
+        "--raw/--recording-rules",
+        "raw",
+        default=None,
+        help="Read raw counters instead of ccdash's recording rules (default from ccdash.yaml).",
+    )
+    @click.pass_obj
+    @functools.wraps(command)
+    def wrapper(root: Path, naming, token_label, span_metrics, raw, **kwargs):
+        config = load(root).with_profile(
+            naming=naming,
+            token_label_schema=token_label,
+            span_metrics=span_metrics,
+            recording_rules=None if raw is None else not raw,
+        )
+        return command(config, **kwargs)
+
+    return wrapper
+
+
 @cli.command()
-@click.option(
-    "--profile",
-    "naming",
-    type=click.Choice(sorted(NAMINGS)),
-    help="Metric-naming pipeline (default from ccdash.yaml).",
-)
-@click.option(
-    "--token-label",
-    type=click.Choice(sorted(TOKEN_LABEL_SCHEMAS)),
-    help="Token-type label schema: Claude Code's `type` or normalised `token_type`.",
-)
-@click.option(
-    "--span-metrics",
-    type=click.Choice(sorted(SPAN_METRICS)),
-    help="Span metrics from Tempo's metrics-generator or the collector's connector.",
-)
 @click.option(
     "--check",
     is_flag=True,
-    help="Write nothing; exit 1 listing files in k8s/ that differ from the build.",
+    help="Write nothing; exit 1 listing generated files that differ from the build.",
 )
-@click.pass_obj
-def build(
-    root: Path, naming: str | None, token_label: str | None, span_metrics: str | None, check: bool
-) -> None:
-    """Compile every dashboard to JSON (out/) and sidecar ConfigMaps (k8s/)."""
+@profile_options
+def build(config: Config, check: bool) -> None:
+    """Compile every dashboard to JSON (out/), sidecar ConfigMaps (k8s/) and rules (rules/)."""
     from ccdash.project import compile_project
 
-    config = load(root).with_profile(
-        naming=naming, token_label_schema=token_label, span_metrics=span_metrics
-    )
-    dashboards = compile_project(config)
-    plan = outputs.plan(dashboards, config)
+    project = compile_project(config)
+    dashboards = project.dashboards
+    plan = outputs.plan(project, config)
     if check:
         problems = outputs.check(plan, config)
         for line in problems:
             click.echo(line)
         if problems:
-            click.echo("k8s/ is out of date: run `ccdash build` and commit the result.", err=True)
+            click.echo(
+                "generated files are out of date: run `ccdash build` and commit the result.",
+                err=True,
+            )
             sys.exit(1)
-        click.echo(f"k8s/ is up to date ({_count(dashboards, 'dashboard')}).")
+        click.echo(f"generated files are up to date ({_count(dashboards, 'dashboard')}).")
         return
     changed = outputs.write(plan, config)
     for dash in dashboards:
         click.echo(f"built {dash.uid} ({dash.source})")
     click.echo(f"{_count(dashboards, 'dashboard')}, {_count(changed, 'file')} changed.")
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the scenarios and exit.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory [default: out/simulate/SCENARIO].",
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Also load the data (and recording rules) into a local Prometheus and "
+    "keep it running until interrupted.",
+)
+@profile_options
+def simulate(
+    config: Config, scenario: str | None, list_: bool, out: Path | None, serve: bool
+) -> None:
+    """Generate a Claude Code fleet's telemetry (OpenMetrics) and its ground truth (JSON)."""
+    from ccdash.simulate import exposition, fleet, scenarios, truth
+
+    if list_ or not scenario:
+        for sc in scenarios.SCENARIOS.values():
+            click.echo(f"{sc.name:15} {sc.description}")
+        return
+    try:
+        chosen = scenarios.get(scenario)
+    except KeyError as exc:
+        raise ConfigError(str(exc.args[0])) from None
+    out = out or config.root / "out" / "simulate" / chosen.name
+    simulated = fleet.generate(chosen)
+    files, samples = exposition.write_openmetrics(simulated, config.profile, out / "openmetrics")
+    outputs.write_atomic(
+        out / "truth.json", json.dumps(truth.truth(simulated), indent=2, sort_keys=True) + "\n"
+    )
+    click.echo(
+        f"{chosen.name}: {len(simulated.processes)} processes, {samples} samples in "
+        f"{len(files)} OpenMetrics files under {out / 'openmetrics'}; truth in "
+        f"{out / 'truth.json'}"
+    )
+    click.echo(
+        "load with: for f in openmetrics/*.om; do promtool tsdb create-blocks-from "
+        "openmetrics $f data/; done"
+    )
+    if serve:
+        _serve(config, chosen, out)
+
+
+def _serve(config: Config, scenario, out: Path) -> None:
+    from ccdash.harness import LocalPrometheus
+    from ccdash.project import compile_project
+    from ccdash.simulate.load import load as load_scenario
+
+    rules = compile_project(config).rule_groups
+    loaded = load_scenario(scenario, config.profile, rules, out / "prometheus")
+    with LocalPrometheus(loaded.tsdb) as prom:
+        click.echo(
+            f"Prometheus with {scenario.name} at {prom.url} (data "
+            f"{datetime.fromtimestamp(scenario.start).isoformat()} to "
+            f"{datetime.fromtimestamp(scenario.end).isoformat()}); Ctrl-C to stop"
+        )
+        try:
+            while True:
+                clock.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.command()
+@click.option(
+    "--prometheus",
+    "url",
+    required=True,
+    envvar="PROMETHEUS_URL",
+    help="Prometheus base URL (or PROMETHEUS_URL). Credentials: PROMETHEUS_TOKEN, or "
+    "PROMETHEUS_USER and PROMETHEUS_PASSWORD.",
+)
+@click.option(
+    "--range",
+    "range_",
+    default="7d",
+    show_default=True,
+    help="Dashboard time range to evaluate, ending at --time.",
+)
+@click.option(
+    "--time",
+    "at",
+    default="now",
+    show_default=True,
+    help="End of the range: now, a Unix timestamp or an ISO 8601 time.",
+)
+@click.option("--dashboard", "uid", help="Only this dashboard uid.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@profile_options
+def verify(config: Config, url: str, range_: str, at: str, uid: str | None, fmt: str) -> None:
+    """Evaluate every panel against a Prometheus: OK, no data, or the query that failed.
+
+    Exits 1 when a panel fails or empty panels have a diagnosed cause.
+    """
+    from ccdash.project import compile_project
+    from ccdash.promapi import PrometheusClient
+    from ccdash.promql import parse_duration
+    from ccdash.verify import verify as run
+
+    try:
+        range_s = parse_duration(range_)
+    except ValueError as exc:
+        raise ConfigError(f"--range: {exc}") from None
+    when = _parse_time(at)
+    client = PrometheusClient(url)
+    dashboards = [d for d in compile_project(config).dashboards if uid in (None, d.uid)]
+    if not dashboards:
+        raise ConfigError(f"no dashboard with uid {uid!r}")
+    reports = []
+    for dash in dashboards:
+        with _progress(f"verifying {dash.uid}") as progress:
+            reports.append(run(dash.model, client, config.profile, when, range_s, progress))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "dashboard": r.dashboard,
+                        "hints": r.hints,
+                        "panels": [vars(p) for p in r.panels],
+                    }
+                    for r in reports
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for report in reports:
+            _print_report(report)
+    # Empty panels alone can be legitimate (no commits this week); empty panels
+    # with a diagnosed cause (wrong profile, missing rules) are a finding.
+    sys.exit(1 if any(r.errors or r.hints for r in reports) else 0)
+
+
+def _print_report(report) -> None:
+    click.echo(
+        f"{report.dashboard}: {len(report.panels) - report.empty - report.errors} OK, "
+        f"{report.empty} no data, {report.errors} failing"
+    )
+    for p in report.panels:
+        mark = {"ok": "OK     ", "no data": "NO DATA", "error": "ERROR  "}[p.status]
+        click.echo(f"  {mark} {p.title}")
+        if p.error:
+            click.echo(f"          {p.error}")
+            click.echo(f"          query: {p.failed_query}")
+    for hint in report.hints:
+        click.echo(f"  hint: {hint}")
+
+
+def _progress(label: str):
+    """A progress bar on a terminal; silent otherwise (pipes, CI, tests)."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(lambda items: items)
+
+    @contextlib.contextmanager
+    def bar():
+        def wrap(items):
+            items = list(items)
+            with click.progressbar(items, label=label, file=sys.stderr) as shown:
+                yield from shown
+
+        yield wrap
+
+    return bar()
+
+
+def _parse_time(text: str) -> float:
+    if text == "now":
+        return clock.time()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ConfigError(
+            f"--time: {text!r} is not now, a Unix timestamp or an ISO 8601 time"
+        ) from None
 
 
 def _count(items: list, noun: str) -> str:

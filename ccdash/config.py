@@ -46,6 +46,7 @@ class Config:
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     json_dir: str = "out/dashboards"
     k8s_dir: str = "k8s"
+    rules_dir: str = "rules"
 
     @property
     def json_path(self) -> Path:
@@ -54,6 +55,10 @@ class Config:
     @property
     def k8s_path(self) -> Path:
         return self.root / self.k8s_dir
+
+    @property
+    def rules_path(self) -> Path:
+        return self.root / self.rules_dir
 
     def with_profile(self, **changes: str) -> Config:
         """A copy with some profile choices overridden (CLI flags win over the file)."""
@@ -73,6 +78,7 @@ _SCHEMA: dict[str, Any] = {
         "token_label": str,
         "span_metrics": str,
         "attribution_label": str,
+        "recording_rules": bool,
     },
     "datasources": {"prometheus": str, "tempo": str},
     "folder": str,
@@ -82,7 +88,7 @@ _SCHEMA: dict[str, Any] = {
         "label_value": str,
         "folder_annotation": str,
     },
-    "outputs": {"json": str, "k8s": str},
+    "outputs": {"json": str, "k8s": str, "rules": str},
 }
 
 
@@ -112,7 +118,7 @@ def _validate(raw: Any, schema: dict[str, Any], path: Path, prefix: str) -> None
         expected = schema[key]
         if isinstance(expected, dict):
             _validate(value, expected, path, f"{prefix}{key}.")
-        elif not isinstance(value, expected) or isinstance(value, bool):
+        elif not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(
                 f"{path}: '{prefix}{key}' must be a {expected.__name__}, got {value!r}"
             )
@@ -126,6 +132,7 @@ def _from_raw(root: Path, raw: dict[str, Any], path: Path) -> Config:
             token_label_schema=prof.get("token_label", "type"),
             span_metrics=prof.get("span_metrics", "tempo"),
             attribution_label=prof.get("attribution_label", "team"),
+            recording_rules=prof.get("recording_rules", True),
         )
     except ValueError as exc:
         raise ConfigError(f"{path}: profile: {exc}") from None
@@ -138,4 +145,5 @@ def _from_raw(root: Path, raw: dict[str, Any], path: Path) -> Config:
         kubernetes=Kubernetes(**raw.get("kubernetes", {})),
         json_dir=outputs.get("json", "out/dashboards"),
         k8s_dir=outputs.get("k8s", "k8s"),
+        rules_dir=outputs.get("rules", "rules"),
     )

@@ -17,3 +17,9 @@ class DashboardError(CcdashError):
 
 class OutputError(CcdashError):
     """A generated output is invalid (too large, bad name) and was not written."""
+
+
+class PrometheusError(CcdashError):
+    """Prometheus could not be reached, refused a query, or answered something unreadable."""
+
+    exit_code = 3

@@ -47,6 +47,8 @@ class BuildContext:
 class LoadedDashboard:
     path: Path
     obj: Any
+    # Recording rule groups the dashboard's queries rely on (Prometheus rule-file shape).
+    rule_groups: list[dict]
 
 
 def discover(root: Path) -> list[Path]:
@@ -58,7 +60,7 @@ def discover(root: Path) -> list[Path]:
 def load_all(root: Path, ctx: BuildContext) -> list[LoadedDashboard]:
     root = root.resolve()
     _use_project(root)
-    return [LoadedDashboard(path, _build_one(root, path, ctx)) for path in discover(root)]
+    return [_build_one(root, path, ctx) for path in discover(root)]
 
 
 def _use_project(root: Path) -> None:
@@ -77,7 +79,8 @@ def _use_project(root: Path) -> None:
     importlib.invalidate_caches()
 
 
-def _build_one(root: Path, path: Path, ctx: BuildContext) -> Any:
+def _build_one(root: Path, path: Path, ctx: BuildContext) -> LoadedDashboard:
+    """Import a dashboard module and call its build(ctx) and optional recording_rules(ctx)."""
     module_name = f"{DASHBOARDS_DIR}.{path.stem}"
     try:
         module = importlib.import_module(module_name)
@@ -87,7 +90,8 @@ def _build_one(root: Path, path: Path, ctx: BuildContext) -> Any:
                 f"{_rel(root, path)}: defines no build(ctx) function; "
                 "a dashboard module must define one returning a dashboard"
             )
-        return build(ctx)
+        rules = getattr(module, "recording_rules", None)
+        return LoadedDashboard(path, build(ctx), list(rules(ctx)) if callable(rules) else [])
     except DashboardError:
         raise
     except SyntaxError as exc:

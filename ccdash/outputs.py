@@ -16,17 +16,20 @@ from ccdash.compile import CompiledDashboard, render_json
 from ccdash.config import Config
 from ccdash.errors import OutputError
 from ccdash.k8s import DASHBOARDS_SUBDIR, configmap_name, render_configmap, render_kustomization
+from ccdash.project import Project
+from ccdash.rules import RULES_FILE, render_rules
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Generated files: `json` for review and import, `k8s` committed and checked."""
+    """Generated files: `json` for review and import; `committed` (k8s/, rules/) checked by CI."""
 
     json: dict[Path, str]
-    k8s: dict[Path, str]
+    committed: dict[Path, str]
 
 
-def plan(dashboards: list[CompiledDashboard], config: Config) -> Plan:
+def plan(project: Project, config: Config) -> Plan:
+    dashboards = project.dashboards
     _check_unique(dashboards)
     json_files = {config.json_path / f"{d.uid}.json": render_json(d.model) for d in dashboards}
     k8s_files: dict[Path, str] = {}
@@ -36,13 +39,15 @@ def plan(dashboards: list[CompiledDashboard], config: Config) -> Plan:
         k8s_files[config.k8s_path / rel] = render_configmap(dash, config.folder, config.kubernetes)
         resources.append(rel)
     k8s_files[config.k8s_path / "kustomization.yaml"] = render_kustomization(resources)
-    return Plan(json=json_files, k8s=k8s_files)
+    if project.rule_groups:
+        k8s_files[config.rules_path / RULES_FILE] = render_rules(project.rule_groups)
+    return Plan(json=json_files, committed=k8s_files)
 
 
 def write(p: Plan, config: Config) -> list[Path]:
     """Write every planned file and remove generated files no dashboard produces any more."""
     written = []
-    for path, text in {**p.json, **p.k8s}.items():
+    for path, text in {**p.json, **p.committed}.items():
         if _read(path) != text:
             write_atomic(path, text)
             written.append(path)
@@ -53,9 +58,9 @@ def write(p: Plan, config: Config) -> list[Path]:
 
 
 def check(p: Plan, config: Config) -> list[str]:
-    """Why the committed k8s/ differs from what the code builds, one line per file."""
+    """Why the committed outputs differ from what the code builds, one line per file."""
     problems = []
-    for path, text in sorted(p.k8s.items()):
+    for path, text in sorted(p.committed.items()):
         current = _read(path)
         if current is None:
             problems.append(f"missing: {_rel(path, config)}")
@@ -94,8 +99,9 @@ def _stale(p: Plan, config: Config) -> list[Path]:
     found = [
         *config.json_path.glob("*.json"),
         *(config.k8s_path / DASHBOARDS_SUBDIR).glob("*.yaml"),
+        *config.rules_path.glob(RULES_FILE),
     ]
-    planned = set(p.json) | set(p.k8s)
+    planned = set(p.json) | set(p.committed)
     return sorted(path for path in found if path not in planned)
 
 

@@ -147,17 +147,21 @@ SERVICE_REGEX = "claude-code.*"
 
 @dataclass(frozen=True)
 class Profile:
-    """How Claude Code's telemetry is named in one user's Prometheus.
+    """How Claude Code's telemetry is named in one user's Prometheus, and how to read it.
 
-    Three independent choices, because real pipelines mix them: the metric
-    naming, the token-type label schema and the span-metrics flavour. The
-    attribution label is the `OTEL_RESOURCE_ATTRIBUTES` key teams filter by.
+    Three independent naming choices, because real pipelines mix them: the
+    metric naming, the token-type label schema and the span-metrics flavour.
+    The attribution label is the `OTEL_RESOURCE_ATTRIBUTES` key teams filter
+    by; `recording_rules` says whether ccdash's rules are installed.
     """
 
     naming: str = "collector"
     token_label_schema: str = "type"
     span_metrics: str = "tempo"
     attribution_label: str = "team"
+    # Read per-minute deltas recorded by ccdash's recording rules (exact and
+    # cheap) rather than raw counters (for Prometheus setups without the rules).
+    recording_rules: bool = True
     names: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -207,3 +211,12 @@ def _is_label_name(name: str) -> bool:
         and all(c.isalnum() or c == "_" for c in name)
         and name.isascii()
     )
+
+
+# Latency histogram boundaries (seconds) for span metrics. Tempo's default
+# buckets stop near 16 s; Claude Code's model calls and approvals take
+# minutes, so the pipeline configures these, and the simulator uses them.
+SPAN_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320)
+SPAN_KIND = "SPAN_KIND_INTERNAL"
+STATUS_OK = "STATUS_CODE_UNSET"
+STATUS_ERROR = "STATUS_CODE_ERROR"

@@ -31,6 +31,7 @@ from panels import (
 from queries import claude_code as q
 from queries import spans, traces
 from queries.common import filters
+from queries.common import recording_rules as rule_groups
 
 UID = "claude-code"
 TITLE = "Claude Code"
@@ -62,6 +63,11 @@ def build(ctx: BuildContext) -> dashboard.Dashboard:
         for panel in panels:
             board = board.with_panel(panel)
     return board
+
+
+def recording_rules(ctx: BuildContext) -> list[dict]:
+    """The rule groups this dashboard's queries read (none when built for raw counters)."""
+    return rule_groups(ctx.profile) if ctx.profile.recording_rules else []
 
 
 def variables(ctx: BuildContext) -> list:

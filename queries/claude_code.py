@@ -13,7 +13,6 @@ from queries.common import (
     RANGE,
     active_series,
     interval_total,
-    selector,
     window_total,
 )
 
@@ -23,17 +22,20 @@ TOP_SESSIONS = 20
 TOP_USERS = 10
 
 
-def _tokens(p: Profile, *types: str) -> str:
-    """The token counter, optionally restricted to canonical token types."""
+def token_matchers(p: Profile, *types: str) -> dict[str, str]:
+    """A matcher restricting the token counter to canonical token types (none: all)."""
     if not types:
-        return selector(p, "tokens")
-    values = "|".join(p.token_type(t) for t in types)
-    return selector(p, "tokens", **{p.token_label: f'=~"{values}"'})
+        return {}
+    return {p.token_label: f'=~"{"|".join(p.token_type(t) for t in types)}"'}
+
+
+def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *types: str) -> str:
+    return window_total(p, "tokens", labels, window, **token_matchers(p, *types))
 
 
 def _cache_ratio(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE) -> str:
-    read = window_total(_tokens(p, "cacheRead"), labels, window)
-    prompt = window_total(_tokens(p, "input", "cacheRead", "cacheCreation"), labels, window)
+    read = _tokens(p, labels, window, "cacheRead")
+    prompt = _tokens(p, labels, window, "input", "cacheRead", "cacheCreation")
     return f"{read} / {prompt}"
 
 
@@ -41,11 +43,11 @@ def _cache_ratio(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE) 
 
 
 def cost_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
-    return window_total(selector(p, "cost"), labels)
+    return window_total(p, "cost", labels)
 
 
 def tokens_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
-    return window_total(_tokens(p), labels)
+    return _tokens(p, labels)
 
 
 def _activity(p: Profile, window: str) -> str:
@@ -54,10 +56,7 @@ def _activity(p: Profile, window: str) -> str:
     Neither metric has a `model` label, so the model filter cannot empty the
     session and user counts.
     """
-    return (
-        f"{active_series(selector(p, 'session'), window)}"
-        f" or {active_series(selector(p, 'active_time'), window)}"
-    )
+    return f"{active_series(p, 'session', window)} or {active_series(p, 'active_time', window)}"
 
 
 def sessions(p: Profile, window: str = RANGE) -> str:
@@ -78,18 +77,18 @@ def cost_per_session(p: Profile) -> str:
 
 
 def active_time_hours(p: Profile) -> str:
-    return f"{window_total(selector(p, 'active_time'), ('type',))} / 3600"
+    return f"{window_total(p, 'active_time', ('type',))} / 3600"
 
 
 def lines_changed(p: Profile) -> str:
-    return window_total(selector(p, "lines"), ("type",))
+    return window_total(p, "lines", ("type",))
 
 
 # --- Cost -----------------------------------------------------------------
 
 
 def cost_over_time_by_model(p: Profile) -> str:
-    return interval_total(selector(p, "cost"), ("model",))
+    return interval_total(p, "cost", ("model",))
 
 
 def cost_by(p: Profile, label: str) -> str:
@@ -125,7 +124,7 @@ def top_sessions_cache_ratio(p: Profile) -> str:
 
 def token_rate_by_type(p: Profile) -> str:
     """Tokens per minute by type, from exact per-interval growth."""
-    return f"{interval_total(_tokens(p), (p.token_label,))} / ($__interval_ms / 60000)"
+    return f"{interval_total(p, 'tokens', (p.token_label,))} / ($__interval_ms / 60000)"
 
 
 def tokens_by_model(p: Profile) -> str:
@@ -144,12 +143,13 @@ def lowest_cache_sessions(p: Profile) -> str:
 
 
 def cache_creation_vs_read(p: Profile) -> str:
-    return interval_total(_tokens(p, "cacheRead", "cacheCreation"), (p.token_label,))
+    types = token_matchers(p, "cacheRead", "cacheCreation")
+    return interval_total(p, "tokens", (p.token_label,), **types)
 
 
 def output_input_ratio(p: Profile) -> str:
-    output = interval_total(_tokens(p, "output"))
-    prompt = interval_total(_tokens(p, "input", "cacheRead", "cacheCreation"))
+    output = _tokens(p, (), INTERVAL, "output")
+    prompt = _tokens(p, (), INTERVAL, "input", "cacheRead", "cacheCreation")
     return f"{output} / {prompt}"
 
 
@@ -167,27 +167,24 @@ def sessions_by_terminal(p: Profile) -> str:
 
 
 def active_time_over_time(p: Profile) -> str:
-    return interval_total(selector(p, "active_time"), ("type",))
+    return interval_total(p, "active_time", ("type",))
 
 
 def lines_over_time(p: Profile) -> str:
-    return interval_total(selector(p, "lines"), ("type",))
+    return interval_total(p, "lines", ("type",))
 
 
 def commits_total(p: Profile) -> str:
-    return window_total(selector(p, "commits"))
+    return window_total(p, "commits")
 
 
 def pull_requests_total(p: Profile) -> str:
-    return window_total(selector(p, "pull_requests"))
+    return window_total(p, "pull_requests")
 
 
 def edit_decisions(p: Profile, decision: str) -> str:
-    return window_total(selector(p, "edit_decisions", decision=f'="{decision}"'), ("tool_name",))
+    return window_total(p, "edit_decisions", ("tool_name",), decision=f'="{decision}"')
 
 
 def edit_accept_rate(p: Profile) -> str:
-    return (
-        f"{edit_decisions(p, 'accept')}"
-        f" / {window_total(selector(p, 'edit_decisions'), ('tool_name',))}"
-    )
+    return f"{edit_decisions(p, 'accept')} / {window_total(p, 'edit_decisions', ('tool_name',))}"

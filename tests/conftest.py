@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ccdash.config import load
+from ccdash.harness import INSTALL_HINT, LocalPrometheus
 from ccdash.project import compile_project
+from ccdash.simulate import scenarios
+from ccdash.simulate.load import load as load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ("dashboards", "panels", "queries", "ccdash.yaml")
@@ -34,8 +39,7 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def flagship() -> dict:
     """The compiled flagship dashboard with the repository's configuration."""
-    dashboards = compile_project(load(ROOT))
-    return next(d.model for d in dashboards if d.uid == "claude-code")
+    return compile_project(load(ROOT)).dashboard("claude-code").model
 
 
 @pytest.fixture
@@ -50,3 +54,40 @@ def project(tmp_path: Path) -> Path:
         else:
             shutil.copy2(src, dest / name)
     return dest
+
+
+@pytest.fixture(scope="session")
+def serve(tmp_path_factory):
+    """serve(name, rules=True) -> (loaded scenario, client, flagship model).
+
+    Each scenario is generated, backfilled and served by a real Prometheus on
+    loopback once per test session, then shared by every test that asks.
+    """
+    require_tool("prometheus", INSTALL_HINT)
+    require_tool("promtool", INSTALL_HINT)
+    config = load(ROOT)
+    project = compile_project(config)
+    served = {}
+    with ExitStack() as stack:
+
+        def get(name: str, rules: bool = True):
+            if (name, rules) not in served:
+                groups = project.rule_groups if rules else []
+                workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")
+                loaded = load_scenario(scenarios.get(name), config.profile, groups, workdir)
+                prom = stack.enter_context(LocalPrometheus(loaded.tsdb))
+                served[(name, rules)] = (
+                    loaded,
+                    prom.client(),
+                    project.dashboard("claude-code").model,
+                )
+            return served[(name, rules)]
+
+        yield get
+
+
+def flagship_for(**profile_changes) -> dict:
+    """The flagship dashboard built with some profile choices changed."""
+    config = load(ROOT)
+    config = replace(config, profile=replace(config.profile, **profile_changes))
+    return compile_project(config).dashboard("claude-code").model

@@ -105,9 +105,16 @@ def test_profile_flag_changes_metric_names(project):
     result = run(project, "build", "--profile", "mimir", "--token-label", "token_type")
     assert result.exit_code == 0, result.output
     text = (project / "out/dashboards/claude-code.json").read_text()
-    assert "claude_code_cost_usage{" in text
+    assert "ccdash:claude_code_cost_usage:delta15s{" in text
     assert "claude_code_cost_usage_USD_total" not in text
     assert 'token_type=~\\"cache_read\\"' in text
+    rules = (project / "rules/claude-code.rules.yml").read_text()
+    assert "record: ccdash:claude_code_cost_usage:delta15s" in rules
+    result = run(project, "build", "--profile", "mimir", "--raw")
+    assert result.exit_code == 0, result.output
+    text = (project / "out/dashboards/claude-code.json").read_text()
+    assert "increase(claude_code_cost_usage{" in text
+    assert not (project / "rules/claude-code.rules.yml").exists()
 
 
 def test_unknown_profile_is_a_usage_error(project):

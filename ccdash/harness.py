@@ -1,0 +1,171 @@
+"""A real Prometheus on loopback with a temporary TSDB, loaded by `promtool` backfill.
+
+Used by the truth tests, the benchmark and `ccdash simulate --serve`: the
+numbers the dashboard shows are only trusted once a real PromQL engine has
+computed them from data whose true totals are known.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from ccdash.errors import PrometheusError
+from ccdash.promapi import PrometheusClient
+
+INSTALL_HINT = "install Debian's prometheus package: apt-get install prometheus"
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        raise PrometheusError(f"{name} not found on PATH; {INSTALL_HINT}")
+    return path
+
+
+def backfill(files: list[Path], tsdb: Path, workers: int = 2) -> None:
+    """Turn OpenMetrics files into TSDB blocks, one promtool run per file, in parallel."""
+    promtool = tool("promtool")
+    tsdb.mkdir(parents=True, exist_ok=True)
+
+    def load(path: Path) -> None:
+        result = subprocess.run(
+            [promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", str(path), str(tsdb)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PrometheusError(
+                f"promtool could not backfill {path.name}: "
+                f"{(result.stderr or result.stdout).strip()[-500:]}"
+            )
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(load, files))
+
+
+def backfill_rules(rules_file: Path, url: str, start: float, end: float, workdir: Path) -> None:
+    """Evaluate recording rules over history with `promtool`, then add the blocks to the TSDB.
+
+    Blocks land in workdir/rule-blocks; stop the Prometheus at `url` before
+    moving them into its TSDB (`move_blocks`): it loads them on its next start.
+    """
+    out = workdir / "rule-blocks"
+    result = subprocess.run(
+        [
+            tool("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            "-q",
+            f"--start={int(start)}",
+            f"--end={int(end)}",
+            f"--url={url}",
+            f"--output-dir={out}",
+            str(rules_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PrometheusError(
+            f"promtool could not backfill the recording rules: "
+            f"{(result.stderr or result.stdout).strip()[-500:]}"
+        )
+
+
+def move_blocks(src: Path, tsdb: Path) -> None:
+    for block in src.iterdir():
+        if block.is_dir():
+            shutil.move(str(block), str(tsdb / block.name))
+
+
+class LocalPrometheus:
+    """`prometheus` serving a TSDB directory on a free loopback port; a context manager."""
+
+    def __init__(self, tsdb: Path) -> None:
+        self.tsdb = tsdb
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+        self._workdir = tempfile.TemporaryDirectory(prefix="ccdash-prometheus-")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> PrometheusClient:
+        return PrometheusClient(self.url)
+
+    def __enter__(self) -> LocalPrometheus:
+        binary = tool("prometheus")
+        work = Path(self._workdir.name)
+        config = work / "prometheus.yml"
+        config.write_text("global:\n  scrape_interval: 15s\n")
+        self.port = _free_port()
+        log = work / "prometheus.log"
+        with log.open("w") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    binary,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={self.tsdb}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--storage.tsdb.retention.time=100y",
+                    "--log.level=warn",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        try:
+            self._wait_ready(log)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_ready(self, log: Path, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise PrometheusError(f"prometheus exited: {log.read_text()[-1000:]}")
+            try:
+                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise PrometheusError(f"prometheus not ready after {timeout:.0f} s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._workdir.cleanup()
+
+    def peak_rss_bytes(self) -> int:
+        """Peak resident memory so far (VmHWM), for benchmarks."""
+        if not self.process:
+            return 0
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

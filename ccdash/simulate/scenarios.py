@@ -1,0 +1,159 @@
+"""Named fleets, each a realistic case from the field (see the seed articles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# 2026-11-02T00:00:00Z: a fixed origin keeps generated data independent of the clock.
+ORIGIN = 1_793_577_600.0
+HOUR = 3600.0
+DAY = 86400.0
+# Scrapes happen 7 s past each 15 s step. Evaluated 1 ms before a scrape, a
+# range's edges fall where the recording rules' 15 s steps and the truth's
+# scrape-time windows agree, whatever phase Prometheus gives the rule group
+# (it hashes the group's file path). At other instants an edge may be off by
+# one scrape (15 s of data) at each end: about 0.03% of a day.
+NOW_PHASE = 6.999
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    users: int = 20
+    days: float = 3
+    sessions_per_day: tuple[int, int] = (2, 4)
+    short_share: float = 0.25
+    long_minutes: tuple[float, float] = (5, 90)
+    resume_share: float = 0.0
+    include_session_id: bool = True
+    metric_expiration: float = 30 * 60
+    api_key_share: float = 0.0
+    desktop_share: float = 0.0
+    teams: tuple[str, ...] = ("platform", "payments", "mobile")
+    no_team_share: float = 0.0
+    models: dict[str, float] = field(
+        default_factory=lambda: {"claude-sonnet-4-5": 0.7, "claude-opus-4-7": 0.3}
+    )
+    subagent_share: float = 0.15
+    error_rate: float = 0.03
+    cache_beta: tuple[float, float] = (6.0, 1.5)  # cache hit quality per session
+    work_hours: tuple[float, float] = (7.0, 19.0)
+    hosts: int = 15
+    span_metrics: bool = True
+    # (start hour from origin, duration minutes): sessions placed by hand.
+    extra_sessions: tuple[tuple[float, float], ...] = ()
+    # Evaluation windows the truth file and the tests use: (end hour, range hours).
+    windows: tuple[tuple[float, float], ...] = ()
+    seed: int = 1
+
+    @property
+    def start(self) -> float:
+        return ORIGIN
+
+    @property
+    def end(self) -> float:
+        return ORIGIN + self.days * DAY
+
+    def evaluation_windows(self) -> list[tuple[float, float]]:
+        """(evaluation time, range seconds) pairs; default: the whole scenario and its last day.
+
+        Evaluation times fall NOW_PHASE seconds past the hour, never on a scrape,
+        so no sample sits on a range boundary (Prometheus 2.x ranges include
+        both ends).
+        """
+        if self.windows:
+            pairs = [(ORIGIN + end * HOUR, rng * HOUR) for end, rng in self.windows]
+        elif self.days > 1:
+            pairs = [(self.end, self.days * DAY), (self.end, DAY)]
+        else:
+            pairs = [(self.end, DAY), (self.end, 6 * HOUR)]
+        return [(t + NOW_PHASE, r) for t, r in pairs]
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            name="steady",
+            description="20 users over 3 days, a mix of long and short sessions.",
+        ),
+        Scenario(
+            name="short-sessions",
+            description="Mostly one-shot `claude -p` runs: a single export per session.",
+            users=10,
+            days=1,
+            sessions_per_day=(15, 25),
+            short_share=0.85,
+            metric_expiration=5 * 60,
+            span_metrics=False,
+            seed=2,
+        ),
+        Scenario(
+            name="resumed",
+            description="Sessions resumed in a new process with the same session id "
+            "(the counters restart from 0 on the same series).",
+            users=8,
+            days=1,
+            sessions_per_day=(3, 5),
+            short_share=0.0,
+            resume_share=0.8,
+            long_minutes=(10, 60),
+            metric_expiration=2 * HOUR,
+            span_metrics=False,
+            seed=3,
+        ),
+        Scenario(
+            name="range-edge",
+            description="Sessions that start before the range and continue into it, and "
+            "sessions that ended long before it but are still exposed (7-day "
+            "metric_expiration).",
+            users=4,
+            days=1.5,
+            sessions_per_day=(1, 2),
+            short_share=0.2,
+            metric_expiration=7 * DAY,
+            span_metrics=False,
+            extra_sessions=((23.5, 80), (11.0, 30)),
+            # The range starts at hour 24, inside the 23:30 session.
+            windows=((36, 12), (36, 36)),
+            work_hours=(6.0, 14.0),
+            seed=4,
+        ),
+        Scenario(
+            name="no-session-id",
+            description="OTEL_METRICS_INCLUDE_SESSION_ID=false: a user's concurrent "
+            "processes write one series, and their exports interleave.",
+            users=6,
+            days=1,
+            sessions_per_day=(4, 6),
+            short_share=0.2,
+            long_minutes=(30, 120),
+            include_session_id=False,
+            metric_expiration=HOUR,
+            span_metrics=False,
+            work_hours=(9.0, 12.0),
+            seed=5,
+        ),
+        Scenario(
+            name="identity",
+            description="API-key users without user_email, desktop sessions "
+            "(service.name=claude-code-desktop), the model claude-opus-4-7[1m], "
+            "team attribution with some users outside any team.",
+            users=8,
+            days=1,
+            sessions_per_day=(2, 4),
+            api_key_share=0.5,
+            desktop_share=0.4,
+            no_team_share=0.25,
+            models={"claude-sonnet-4-5": 0.5, "claude-opus-4-7[1m]": 0.3, "claude-opus-4-7": 0.2},
+            seed=6,
+        ),
+    ]
+}
+
+
+def get(name: str, **overrides) -> Scenario:
+    if name not in SCENARIOS:
+        raise KeyError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
+    return replace(SCENARIOS[name], **overrides) if overrides else SCENARIOS[name]
