@@ -7,20 +7,26 @@ computed them from data whose true totals are known.
 
 from __future__ import annotations
 
+import math
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
 from ccdash.errors import PrometheusError
+from ccdash.openmetrics import BLOCK, BlockWriter
 from ccdash.promapi import PrometheusClient
+from ccdash.promql import parse_duration
 
 INSTALL_HINT = "install Debian's prometheus package: apt-get install prometheus"
+# Rule evaluations 1 s after each scrape (scrapes fall 7 s past each 15 s step).
+RULE_PHASE = 8.0
 
 
 def tool(name: str) -> str:
@@ -52,41 +58,43 @@ def backfill(files: list[Path], tsdb: Path, workers: int = 2) -> None:
         list(pool.map(load, files))
 
 
-def backfill_rules(rules_file: Path, url: str, start: float, end: float, workdir: Path) -> None:
-    """Evaluate recording rules over history with `promtool`, then add the blocks to the TSDB.
+def record_rules(
+    client: PrometheusClient,
+    groups: list[dict],
+    start: float,
+    end: float,
+    directory: Path,
+    phase: float = RULE_PHASE,
+) -> list[Path]:
+    """Evaluate recording rules over history with Prometheus's engine; OpenMetrics out.
 
-    Blocks land in workdir/rule-blocks; stop the Prometheus at `url` before
-    moving them into its TSDB (`move_blocks`): it loads them on its next start.
+    What `promtool tsdb create-blocks-from rules` does, at a fixed phase:
+    promtool offsets a group by a hash of its file path, and when that offset
+    falls in the last second of the interval it skips one evaluation at every
+    2-hour block boundary, losing that step's growth. Here each group is
+    evaluated every `interval` at `phase` seconds past the step, over 2-hour
+    query ranges that leave no gap, as a running Prometheus would.
     """
-    out = workdir / "rule-blocks"
-    result = subprocess.run(
-        [
-            tool("promtool"),
-            "tsdb",
-            "create-blocks-from",
-            "rules",
-            "-q",
-            f"--start={int(start)}",
-            f"--end={int(end)}",
-            f"--url={url}",
-            f"--output-dir={out}",
-            str(rules_file),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise PrometheusError(
-            f"promtool could not backfill the recording rules: "
-            f"{(result.stderr or result.stdout).strip()[-500:]}"
-        )
-
-
-def move_blocks(src: Path, tsdb: Path) -> None:
-    for block in src.iterdir():
-        if block.is_dir():
-            shutil.move(str(block), str(tsdb / block.name))
+    writer = BlockWriter(directory, "rules")
+    for group in groups:
+        step = parse_duration(group.get("interval", "1m"))
+        first = math.floor(start / step) * step + phase
+        for rule in group["rules"]:
+            series: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+            t = first
+            while t <= end:
+                chunk_end = min(t + (BLOCK // step - 1) * step, end)
+                result = client.query_range(rule["expr"], t, chunk_end, step)
+                if result.error:
+                    raise PrometheusError(f"rule {rule['record']}: {result.error}")
+                for s in result.series:
+                    labels = tuple(sorted(s["metric"].items()))
+                    series[labels] += [(int(float(ts)), float(v)) for ts, v in s["values"]]
+                t = chunk_end + step
+            writer.start_family(rule["record"])
+            for labels in sorted(series):
+                writer.write(rule["record"], labels, series[labels])
+    return writer.close()
 
 
 class LocalPrometheus:

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 
 def verify(url: str, *args: str):
-    loaded_time = "2026-11-03T00:00:06.999Z"  # the end of the 1-day scenarios
+    loaded_time = "2026-11-03T00:00:04Z"  # the end of the 1-day scenarios
     return CliRunner().invoke(
         cli,
         [

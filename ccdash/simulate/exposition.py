@@ -11,9 +11,7 @@ Span metrics are written by Tempo's metrics-generator every 15 s from the
 series' creation until 15 minutes after its last span (then the series goes
 stale and a later span creates it again from 0).
 
-The output is one file per two-hour block: `promtool tsdb create-blocks-from
-openmetrics` re-reads its whole input for every block it writes, so
-pre-splitting makes backfilling linear in the data instead of quadratic.
+The output is one OpenMetrics file per two-hour block (`ccdash.openmetrics`).
 """
 
 from __future__ import annotations
@@ -21,11 +19,11 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
+from ccdash.openmetrics import BlockWriter, Labels
 from ccdash.simulate.fleet import Fleet, Process, Span
 from ccdash.telemetry import (
     SPAN_KIND,
@@ -42,10 +40,7 @@ SCRAPE_OFFSET = 7  # scrapes at 7 s past each 15 s step, never on an export inst
 SPAN_COLLECTION_INTERVAL = 15
 SPAN_COLLECTION_OFFSET = 3
 SPAN_STALE = 15 * 60
-BLOCK = 2 * 3600
 INSTANCE = "otel-collector:8889"
-
-Labels = tuple[tuple[str, str], ...]
 
 
 def first_scrape_after(t: float) -> int:
@@ -209,46 +204,6 @@ def _collect(labels: Labels, spans: list[Span], until: float) -> _SpanSeries:
     return out
 
 
-class BlockWriter:
-    """One OpenMetrics file per 2-hour block, families contiguous in each, streamed to disk."""
-
-    def __init__(self, directory: Path, prefix: str) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.directory = directory
-        self.prefix = prefix
-        self.files: dict[int, TextIO] = {}
-        self.headed: dict[int, str] = {}
-        self.family = ""
-        self.samples = 0
-
-    def start_family(self, name: str) -> None:
-        self.family = name
-
-    def write(self, name: str, labels: Labels, samples: Iterable[tuple[int, float]]) -> None:
-        text = "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels) + "}"
-        for ts, value in samples:
-            block = ts // BLOCK
-            out = self.files.get(block) or self._open(block)
-            if self.headed.get(block) != self.family:
-                out.write(f"# TYPE {self.family} unknown\n")
-                self.headed[block] = self.family
-            out.write(f"{name}{text} {_number(value)} {ts}\n")
-            self.samples += 1
-
-    def _open(self, block: int) -> TextIO:
-        path = self.directory / f"{self.prefix}-{block * BLOCK}.om"
-        handle = self.files[block] = path.open("w", encoding="utf-8")
-        return handle
-
-    def close(self) -> list[Path]:
-        paths = []
-        for _, handle in sorted(self.files.items()):
-            handle.write("# EOF\n")
-            handle.close()
-            paths.append(Path(handle.name))
-        return paths
-
-
 def write_openmetrics(fleet: Fleet, profile: Profile, directory: Path) -> tuple[list[Path], int]:
     """Write the fleet's samples under `directory`; returns the files and the sample count."""
     writer = BlockWriter(directory, fleet.scenario.name)
@@ -286,13 +241,3 @@ def _write_spans(writer: BlockWriter, series: list[_SpanSeries], profile: Profil
         writer.start_family(family)
         for s in series:
             writer.write(family, s.labels, zip(s.times, values(s), strict=True))
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))

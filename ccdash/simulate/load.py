@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ccdash.harness import LocalPrometheus, backfill, backfill_rules, move_blocks
+from ccdash.harness import LocalPrometheus, backfill, record_rules
 from ccdash.simulate import exposition, fleet, truth
 from ccdash.simulate.scenarios import Scenario
 from ccdash.telemetry import Profile
@@ -36,12 +34,14 @@ def load(
         files, samples = exposition.write_openmetrics(simulated, profile, Path(tmp))
         backfill(files, tsdb)
     if rule_groups:
-        rules_file = workdir / "rules.yml"
-        rules_file.write_text(yaml.safe_dump({"groups": rule_groups}))
         with tempfile.TemporaryDirectory(dir=workdir, prefix="rules-") as tmp:
+            # Evaluated by a Prometheus serving the raw data, which must be
+            # stopped before the recorded blocks are added to its TSDB.
             with LocalPrometheus(tsdb) as prom:
-                backfill_rules(rules_file, prom.url, scenario.start, scenario.end + 60, Path(tmp))
-            move_blocks(Path(tmp) / "rule-blocks", tsdb)
+                files = record_rules(
+                    prom.client(), rule_groups, scenario.start, scenario.end + 60, Path(tmp)
+                )
+            backfill(files, tsdb)
     return LoadedScenario(
         scenario, tsdb, truth.truth(simulated), samples, time.monotonic() - started
     )

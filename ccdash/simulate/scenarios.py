@@ -8,12 +8,11 @@ from dataclasses import dataclass, field, replace
 ORIGIN = 1_793_577_600.0
 HOUR = 3600.0
 DAY = 86400.0
-# Scrapes happen 7 s past each 15 s step. Evaluated 1 ms before a scrape, a
-# range's edges fall where the recording rules' 15 s steps and the truth's
-# scrape-time windows agree, whatever phase Prometheus gives the rule group
-# (it hashes the group's file path). At other instants an edge may be off by
-# one scrape (15 s of data) at each end: about 0.03% of a day.
-NOW_PHASE = 6.999
+# Scrapes happen 7 s past each 15 s step and the harness evaluates recording
+# rules 1 s later. A range edge anywhere outside that second separates the
+# same samples for the rules as for the truth; inside it, an edge is off by
+# one scrape (15 s of data). "now" falls 4 s past the step.
+NOW_PHASE = 4.0
 
 
 @dataclass(frozen=True)
