@@ -132,6 +132,8 @@ SCENARIOS: dict[str, Scenario] = {
             metric_expiration=HOUR,
             span_metrics=False,
             work_hours=(9.0, 12.0),
+            # The fleet works 9:00-12:00: the default 6 h window at the day's end is empty.
+            windows=((24, 24), (12, 3)),
             seed=5,
         ),
         Scenario(
