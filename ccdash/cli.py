@@ -235,8 +235,8 @@ def verify(config: Config, url: str, range_: str, at: str, uid: str | None, fmt:
         raise ConfigError(f"no dashboard with uid {uid!r}")
     reports = []
     for dash in dashboards:
-        with _progress(f"verifying {dash.uid}") as progress:
-            reports.append(run(dash.model, client, config.profile, when, range_s, progress))
+        progress = _progress(f"verifying {dash.uid}")
+        reports.append(run(dash.model, client, config.profile, when, range_s, progress))
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -275,22 +275,15 @@ def _print_report(report) -> None:
 
 
 def _progress(label: str):
-    """A progress bar on a terminal; silent otherwise (pipes, CI, tests)."""
-    import contextlib
-
+    """A progress bar over an iterable on a terminal; nothing on pipes, in CI and tests."""
     if not sys.stderr.isatty():
-        return contextlib.nullcontext(lambda items: items)
+        return lambda items: items
 
-    @contextlib.contextmanager
-    def bar():
-        def wrap(items):
-            items = list(items)
-            with click.progressbar(items, label=label, file=sys.stderr) as shown:
-                yield from shown
+    def wrap(items):
+        with click.progressbar(list(items), label=label, file=sys.stderr) as shown:
+            yield from shown
 
-        yield wrap
-
-    return bar()
+    return wrap
 
 
 def _parse_time(text: str) -> float:

@@ -163,15 +163,6 @@ class LocalPrometheus:
                 self.process.wait()
         self._workdir.cleanup()
 
-    def peak_rss_bytes(self) -> int:
-        """Peak resident memory so far (VmHWM), for benchmarks."""
-        if not self.process:
-            return 0
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        return 0
-
 
 def _free_port() -> int:
     with socket.socket() as sock:

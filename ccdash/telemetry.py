@@ -94,6 +94,11 @@ TOKEN_LABEL_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+SPAN_KIND = "SPAN_KIND_INTERNAL"
+STATUS_OK = "STATUS_CODE_UNSET"
+STATUS_ERROR = "STATUS_CODE_ERROR"
+
+
 @dataclass(frozen=True)
 class SpanMetrics:
     """One flavour of span-derived RED metrics.
@@ -121,7 +126,7 @@ SPAN_METRICS: dict[str, SpanMetrics] = {
         latency_sum="traces_spanmetrics_latency_sum",
         latency_count="traces_spanmetrics_latency_count",
         service_label="service",
-        error_status="STATUS_CODE_ERROR",
+        error_status=STATUS_ERROR,
         to_seconds=1.0,
     ),
     "collector": SpanMetrics(
@@ -131,7 +136,7 @@ SPAN_METRICS: dict[str, SpanMetrics] = {
         latency_sum="traces_span_metrics_duration_milliseconds_sum",
         latency_count="traces_span_metrics_duration_milliseconds_count",
         service_label="service_name",
-        error_status="STATUS_CODE_ERROR",
+        error_status=STATUS_ERROR,
         to_seconds=0.001,
     ),
 }
@@ -217,6 +222,3 @@ def _is_label_name(name: str) -> bool:
 # buckets stop near 16 s; Claude Code's model calls and approvals take
 # minutes, so the pipeline configures these, and the simulator uses them.
 SPAN_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320)
-SPAN_KIND = "SPAN_KIND_INTERNAL"
-STATUS_OK = "STATUS_CODE_UNSET"
-STATUS_ERROR = "STATUS_CODE_ERROR"
