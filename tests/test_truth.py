@@ -156,6 +156,37 @@ def test_filters(serve, name):
     assert read("Total tokens", team=team) == pytest.approx(team_truth["total_tokens"], rel=0.01)
     assert read("Sessions", team=team) == team_truth["sessions"]
     assert read("Active users", team=team) == team_truth["active_users"]
+    # Every other amount or count that filters by team reads at most what the
+    # whole fleet reads, and most read less (ratios are left out: a team's
+    # cache hit ratio may well be higher than the fleet's).
+    panels = {p["id"]: p for p in model["panels"]}
+    everyone = evaluate(model, client, time, range_s)
+    narrowed = evaluate(model, client, time, range_s, {"team": team})
+    filtered = [
+        (a, b)
+        for a, b in zip(everyone, narrowed, strict=True)
+        if "${team}" in _target(panels[a.panel_id], a.ref_id)["expr"]
+        and panels[a.panel_id]["fieldConfig"]["defaults"]["unit"] != "percentunit"
+        and "per session" not in a.panel_title
+        and "Top sessions" not in a.panel_title
+    ]
+    assert len(filtered) > 15
+    sizes = [(_volume(a.result), _volume(b.result)) for a, b in filtered]
+    assert all(small <= big + 1e-9 for big, small in sizes)
+    assert sum(small < big for big, small in sizes) > len(sizes) // 2
+
+
+def _target(panel: dict, ref_id: str) -> dict:
+    return next(t for t in panel["targets"] if t["refId"] == ref_id)
+
+
+def _volume(result) -> float:
+    """The sum of every value of an instant or range result: a size to compare."""
+    total = 0.0
+    for series in result.series:
+        points = series.get("values") or [series["value"]]
+        total += sum(abs(float(v)) for _, v in points if v not in ("NaN", "+Inf", "-Inf"))
+    return total
 
 
 def _bucket_index(value: float) -> int:
