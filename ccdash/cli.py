@@ -274,6 +274,83 @@ def _print_report(report) -> None:
         click.echo(f"  hint: {hint}")
 
 
+@cli.command()
+@click.option(
+    "--url",
+    help="Grafana URL (or GRAFANA_URL / GRAFANA_SERVER). Credentials: "
+    "GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD.",
+)
+@click.option("--dashboard", "uid", help="Only this dashboard uid.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and diffs; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana.")
+@click.option("--adopt", is_flag=True, help="Take over dashboards ccdash does not manage.")
+@click.option(
+    "--ca-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CA bundle for a Grafana behind a private CA.",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@profile_options
+def push(
+    config: Config,
+    url: str | None,
+    uid: str | None,
+    dry_run: bool,
+    force: bool,
+    adopt: bool,
+    ca_cert: str | None,
+    insecure: bool,
+) -> None:
+    """Upload the dashboards that differ from Grafana, never an edit made there without --force.
+
+    Exits 0 when all is in sync, 1 on conflicts or refusals, 3 when Grafana failed.
+    """
+    import os
+
+    from ccdash.grafana.client import GrafanaClient, session_from_env, url_from_env
+    from ccdash.grafana.plan import CONFLICT, REFUSE
+    from ccdash.grafana.push import push as run
+    from ccdash.project import compile_project
+
+    if insecure:
+        click.echo("warning: TLS certificate verification is off (--insecure)", err=True)
+    verify: bool | str = False if insecure else (ca_cert or True)
+    client = GrafanaClient(url_from_env(url), session_from_env(os.environ, verify))
+    dashboards = [d.model for d in compile_project(config).dashboards if uid in (None, d.uid)]
+    if not dashboards:
+        raise ConfigError(f"no dashboard with uid {uid!r}")
+    results = run(
+        client,
+        dashboards,
+        config.folder,
+        dry_run=dry_run,
+        force=force,
+        adopt=adopt,
+        progress=_progress("pushing") if len(dashboards) > 3 else lambda x: x,
+    )
+    for r in results:
+        state = (
+            "failed"
+            if r.error
+            else ("done" if r.done else ("planned" if dry_run else "not written"))
+        )
+        if r.action.kind in ("unchanged",):
+            state = "-"
+        click.echo(f"{r.action.kind:9} {state:11} {r.action.uid:30} {r.error or r.action.reason}")
+        if r.action.diff and (dry_run or r.action.kind == CONFLICT):
+            for line in r.action.diff[:200]:
+                click.echo(f"    {line}")
+    if any(r.error for r in results):
+        sys.exit(3)
+    if any(r.action.kind in (CONFLICT, REFUSE) for r in results):
+        sys.exit(1)
+
+
+def sync_dashboard() -> None:
+    """The `sync-dashboard` console script: `ccdash push` under the name users know."""
+    cli(["push", *sys.argv[1:]], prog_name="sync-dashboard")
+
+
 def _progress(label: str):
     """A progress bar over an iterable on a terminal; nothing on pipes, in CI and tests."""
     if not sys.stderr.isatty():

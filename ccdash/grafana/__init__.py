@@ -1,0 +1,1 @@
+"""Sync with a live Grafana over its HTTP API: client, normalisation, plan, push."""

@@ -1,0 +1,189 @@
+"""A Grafana HTTP API client with timeouts, safe retries and errors that never show a secret.
+
+Credentials come only from the environment (GRAFANA_TOKEN, or GRAFANA_USER
+and GRAFANA_PASSWORD). Idempotent requests are retried on connection
+errors, 429 (honouring Retry-After) and 502/503/504; a POST is retried only
+when the connection failed before it was sent, and the version guard makes a
+repeated save fail rather than apply twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ccdash.errors import CcdashError, ConfigError
+
+TIMEOUT = (5, 30)
+SEARCH_PAGE = 1000
+
+
+class GrafanaError(CcdashError):
+    """Grafana unreachable, failing, or answering something that is not its API."""
+
+    exit_code = 3
+
+
+class VersionConflict(CcdashError):
+    """412 version-mismatch: someone saved the dashboard since ccdash read it."""
+
+    exit_code = 1
+
+
+class ProvisionedDashboard(CcdashError):
+    """Grafana refuses API saves of dashboards provisioned from files (the sidecar)."""
+
+    exit_code = 1
+
+
+def session_from_env(
+    env: Mapping[str, str], verify: bool | str = True, retries: int = 3
+) -> requests.Session:
+    session = requests.Session()
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=0.2,
+        status_forcelist=(429, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD", "DELETE"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.verify = verify
+    token = env.get("GRAFANA_TOKEN")
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
+    elif env.get("GRAFANA_USER"):
+        session.auth = (env["GRAFANA_USER"], env.get("GRAFANA_PASSWORD", ""))
+    else:
+        raise ConfigError(
+            "no Grafana credentials: set GRAFANA_TOKEN (service account token) "
+            "or GRAFANA_USER and GRAFANA_PASSWORD"
+        )
+    return session
+
+
+def url_from_env(url: str | None, env: Mapping[str, str] = os.environ) -> str:
+    url = url or env.get("GRAFANA_URL") or env.get("GRAFANA_SERVER")
+    if not url:
+        raise ConfigError("no Grafana URL: pass --url or set GRAFANA_URL (or GRAFANA_SERVER)")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"Grafana URL must start with http:// or https://: {url!r}")
+    return url.rstrip("/")
+
+
+class GrafanaClient:
+    def __init__(self, url: str, session: requests.Session) -> None:
+        self.url = url
+        self.session = session
+
+    def _call(
+        self, method: str, path: str, body: Any = None, params: dict | None = None
+    ) -> tuple[int, Any]:
+        try:
+            response = self.session.request(
+                method, self.url + path, json=body, params=params, timeout=TIMEOUT
+            )
+        except requests.exceptions.SSLError:
+            raise GrafanaError(
+                f"TLS verification failed for {self.url}: pass --ca-cert with "
+                "your CA bundle (or --insecure)"
+            ) from None
+        except requests.RequestException as exc:
+            raise GrafanaError(
+                f"cannot reach Grafana at {self.url}: {type(exc).__name__}"
+            ) from None
+        try:
+            data = response.json()
+        except ValueError:
+            raise GrafanaError(
+                f"Grafana at {self.url} answered {method} {path} with HTTP "
+                f"{response.status_code} and a body that is not JSON (a proxy "
+                "error page, or not Grafana?)"
+            ) from None
+        if response.status_code == 401:
+            raise ConfigError(f"Grafana at {self.url} refused the credentials (HTTP 401)")
+        if response.status_code >= 500 or response.status_code == 429:
+            raise GrafanaError(
+                f"Grafana at {self.url} failed: {method} {path} -> HTTP "
+                f"{response.status_code} {_message(data)}"
+            )
+        return response.status_code, data
+
+    def health(self) -> dict:
+        _, data = self._call("GET", "/api/health")
+        return data
+
+    def get_dashboard(self, uid: str) -> dict | None:
+        """{dashboard, meta}, or None when there is no dashboard with that uid."""
+        status, data = self._call("GET", f"/api/dashboards/uid/{uid}")
+        if status == 404:
+            return None
+        self._expect(status, data, f"read dashboard {uid}")
+        if not isinstance(data, dict) or "dashboard" not in data or "meta" not in data:
+            raise GrafanaError(
+                f"Grafana at {self.url} answered the dashboard {uid} without 'dashboard' and 'meta'"
+            )
+        return data
+
+    def save_dashboard(self, dashboard: dict, folder_uid: str, message: str) -> dict:
+        body = {
+            "dashboard": dashboard,
+            "folderUid": folder_uid,
+            "overwrite": False,
+            "message": message[:500],
+        }
+        status, data = self._call("POST", "/api/dashboards/db", body)
+        if status == 412:
+            raise VersionConflict(f"{dashboard['uid']}: {_message(data)}")
+        if status == 400 and "provisioned" in _message(data).lower():
+            raise ProvisionedDashboard(f"{dashboard['uid']}: {_message(data)}")
+        self._expect(status, data, f"save dashboard {dashboard['uid']}")
+        return data
+
+    def get_folder(self, uid: str) -> dict | None:
+        status, data = self._call("GET", f"/api/folders/{uid}")
+        if status == 404:
+            return None
+        self._expect(status, data, f"read folder {uid}")
+        return data
+
+    def create_folder(self, uid: str, title: str, parent_uid: str | None = None) -> dict:
+        body = {"uid": uid, "title": title, **({"parentUid": parent_uid} if parent_uid else {})}
+        status, data = self._call("POST", "/api/folders", body)
+        if status == 409 and self.get_folder(uid):
+            return self.get_folder(uid) or {}
+        self._expect(status, data, f"create folder {uid}")
+        return data
+
+    def search(self, tag: str) -> list[dict]:
+        hits, page = [], 1
+        while True:
+            status, data = self._call(
+                "GET",
+                "/api/search",
+                params={"type": "dash-db", "tag": tag, "limit": SEARCH_PAGE, "page": page},
+            )
+            self._expect(status, data, "search dashboards")
+            hits += data
+            if len(data) < SEARCH_PAGE:
+                return hits
+            page += 1
+
+    def _expect(self, status: int, data: Any, what: str) -> None:
+        if status >= 400:
+            raise GrafanaError(f"Grafana refused to {what}: HTTP {status} {_message(data)}")
+
+
+def _message(data: Any) -> str:
+    return str(data.get("message", "")) if isinstance(data, dict) else ""

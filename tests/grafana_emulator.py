@@ -1,0 +1,382 @@
+"""A strict emulator of the Grafana HTTP API endpoints ccdash uses, over real HTTP on loopback.
+
+No Grafana server can be installed here, so the sync is tested against this:
+it implements the documented contract (see the Grafana reference in shared/)
+and rejects what Grafana rejects: bad credentials (401), viewers saving
+(403), missing or invalid uid/title (400), stale versions (412
+version-mismatch), unknown folders (400), duplicate folders (409), saves of
+provisioned dashboards (400). Faults can be injected per request path.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+@dataclass
+class Stored:
+    dashboard: dict[str, Any]
+    folder_uid: str
+    version: int
+    id: int
+    updated_by: str
+    updated: str
+    provisioned: bool = False
+    versions: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Fault:
+    """Fail the next `times` requests whose method and path match."""
+
+    method: str
+    path: str
+    kind: str  # "status", "slow", "reset", "html", "edit"
+    status: int = 500
+    retry_after: int | None = None
+    delay: float = 0.0
+    times: int = 1
+
+
+class GrafanaState:
+    def __init__(self, token: str, viewer_token: str = "viewer-token") -> None:
+        self.token = token
+        self.viewer_token = viewer_token
+        self.dashboards: dict[str, Stored] = {}
+        self.folders: dict[str, dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str]] = []
+        self.latency = 0.0
+        self.next_id = 1
+        self.lock = threading.Lock()
+
+    # --- helpers used by tests -------------------------------------------
+
+    def provision(self, dashboard: dict, folder_uid: str = "") -> None:
+        """A dashboard loaded from files (the sidecar): the API refuses to save it."""
+        self._store(copy.deepcopy(dashboard), folder_uid, "provisioner", provisioned=True)
+
+    def ui_edit(self, uid: str, change) -> None:
+        """A person saves the dashboard in the UI (which drops keys it does not know)."""
+        with self.lock:
+            stored = self.dashboards[uid]
+            dashboard = copy.deepcopy(stored.dashboard)
+            change(dashboard)
+            dashboard.pop("ccdash", None)
+            self._save(stored, dashboard, stored.folder_uid, "alice")
+
+    def writes(self) -> int:
+        return sum(1 for method, path in self.requests if method == "POST")
+
+    # --- storage -----------------------------------------------------------
+
+    def _store(self, dashboard: dict, folder_uid: str, user: str, provisioned=False) -> Stored:
+        dashboard["version"] = 1
+        dashboard["id"] = self.next_id
+        stored = Stored(dashboard, folder_uid, 1, self.next_id, user, _now(), provisioned)
+        stored.versions.append({"version": 1, "createdBy": user})
+        self.next_id += 1
+        self.dashboards[dashboard["uid"]] = stored
+        return stored
+
+    def _save(self, stored: Stored, dashboard: dict, folder_uid: str, user: str) -> None:
+        stored.version += 1
+        dashboard["version"] = stored.version
+        dashboard["id"] = stored.id
+        stored.dashboard = dashboard
+        stored.folder_uid = folder_uid
+        stored.updated_by = user
+        stored.updated = _now()
+        stored.versions.append({"version": stored.version, "createdBy": user})
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class Handler(BaseHTTPRequestHandler):
+    state: GrafanaState
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    # --- plumbing -----------------------------------------------------------
+
+    def _send(self, status: int, body: Any, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _user(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        if auth == f"Bearer {self.state.token}":
+            return "admin"
+        if auth == f"Bearer {self.state.viewer_token}":
+            return "viewer"
+        if auth.startswith("Basic "):
+            user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            if (user, password) == ("admin", self.state.token):
+                return "admin"
+        return None
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            return None
+
+    def _fault(self, method: str, path: str) -> bool:
+        """Apply an injected fault; True if the request was answered (or dropped) by it."""
+        with self.state.lock:
+            fault = next(
+                (
+                    f
+                    for f in self.state.faults
+                    if f.method == method and path.startswith(f.path) and f.times > 0
+                ),
+                None,
+            )
+            if fault:
+                fault.times -= 1
+        if fault is None:
+            return False
+        if fault.kind == "slow":
+            time.sleep(fault.delay)
+            return False
+        if fault.kind == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        if fault.kind == "html":
+            data = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return True
+        if fault.kind == "edit":
+            # Someone saves in the UI between ccdash's GET and this request.
+            uid = path.rsplit("/", 1)[-1] if "/uid/" in path else self._peek_uid()
+            self.state.ui_edit(uid, lambda d: d.update(title=d["title"] + " (edited)"))
+            return False
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+        self._send(fault.status, {"message": f"injected {fault.status}"}, headers)
+        return True
+
+    def _peek_uid(self) -> str:
+        return getattr(self, "_peeked_uid", "")
+
+    def _route(self, method: str) -> None:
+        url = urlparse(self.path)
+        path = url.path
+        self.state.requests.append((method, path))
+        if self.state.latency:
+            time.sleep(self.state.latency)
+        body = self._body() if method in ("POST", "PUT") else None
+        if method == "POST" and isinstance(body, dict):
+            self._peeked_uid = (body.get("dashboard") or {}).get("uid", "")
+        if self._fault(method, path):
+            return
+        if path == "/api/health":
+            return self._send(200, {"database": "ok", "version": "12.3.0", "commit": "abc"})
+        user = self._user()
+        if user is None:
+            return self._send(401, {"message": "Unauthorized"})
+        if body is None and method in ("POST", "PUT"):
+            return self._send(400, {"message": "bad request data"})
+        with self.state.lock:
+            self._dispatch(method, path, parse_qs(url.query), body, user)
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    # --- endpoints ------------------------------------------------------------
+
+    def _dispatch(self, method: str, path: str, query: dict, body: Any, user: str) -> None:
+        state = self.state
+        if method == "POST" and path == "/api/dashboards/db":
+            return self._save_dashboard(body, user)
+        match = re.fullmatch(r"/api/dashboards/uid/([^/]+)", path)
+        if match and method == "GET":
+            stored = state.dashboards.get(match.group(1))
+            if stored is None:
+                return self._send(404, {"message": "Dashboard not found"})
+            folder = state.folders.get(stored.folder_uid, {})
+            return self._send(
+                200,
+                {
+                    "dashboard": stored.dashboard,
+                    "meta": {
+                        "version": stored.version,
+                        "updated": stored.updated,
+                        "updatedBy": stored.updated_by,
+                        "folderUid": stored.folder_uid,
+                        "folderTitle": folder.get("title", "General"),
+                        "provisioned": stored.provisioned,
+                        "canSave": user == "admin",
+                        "url": f"/d/{stored.dashboard['uid']}",
+                        "slug": "x",
+                    },
+                },
+            )
+        if match and method == "DELETE":
+            if user != "admin":
+                return self._send(403, {"message": "Access denied"})
+            stored = state.dashboards.get(match.group(1))
+            if stored is None:
+                return self._send(404, {"message": "Dashboard not found"})
+            if stored.provisioned:
+                return self._send(400, {"message": "provisioned dashboard cannot be deleted"})
+            del state.dashboards[match.group(1)]
+            return self._send(200, {"title": stored.dashboard["title"], "message": "deleted"})
+        if method == "GET" and path == "/api/search":
+            return self._search(query)
+        if method == "GET" and path == "/api/folders":
+            return self._send(
+                200, [{"uid": u, "title": f["title"]} for u, f in sorted(state.folders.items())]
+            )
+        match = re.fullmatch(r"/api/folders/([^/]+)", path)
+        if match and method == "GET":
+            folder = state.folders.get(match.group(1))
+            if folder is None:
+                return self._send(404, {"message": "folder not found"})
+            return self._send(200, folder)
+        if method == "POST" and path == "/api/folders":
+            return self._create_folder(body, user)
+        return self._send(404, {"message": "Not found"})
+
+    def _save_dashboard(self, body: dict, user: str) -> None:
+        state = self.state
+        if user != "admin":
+            return self._send(403, {"message": "Access denied to save dashboard"})
+        dashboard = body.get("dashboard")
+        if not isinstance(dashboard, dict):
+            return self._send(400, {"message": "bad request data"})
+        if len(body.get("message") or "") > 500:
+            return self._send(400, {"message": "message too long"})
+        title = str(dashboard.get("title") or "").strip()
+        if not title:
+            return self._send(
+                400, {"status": "empty-name", "message": "Dashboard title cannot be empty"}
+            )
+        uid = dashboard.get("uid")
+        if not uid or not UID_RE.match(str(uid)):
+            return self._send(
+                400, {"status": "bad-uid", "message": "uid contains illegal characters"}
+            )
+        folder_uid = body.get("folderUid") or ""
+        if folder_uid and folder_uid not in state.folders:
+            return self._send(400, {"message": "folder not found"})
+        dashboard = copy.deepcopy(dashboard)
+        dashboard["title"] = title
+        stored = state.dashboards.get(uid)
+        if stored is None:
+            stored = state._store(dashboard, folder_uid, user)
+        else:
+            if stored.provisioned:
+                return self._send(400, {"message": "Cannot save provisioned dashboard"})
+            if not body.get("overwrite") and dashboard.get("version") != stored.version:
+                return self._send(
+                    412,
+                    {
+                        "status": "version-mismatch",
+                        "message": "The dashboard has been changed by someone else",
+                    },
+                )
+            state._save(stored, dashboard, folder_uid, user)
+        return self._send(
+            200,
+            {
+                "status": "success",
+                "id": stored.id,
+                "uid": uid,
+                "url": f"/d/{uid}",
+                "version": stored.version,
+                "slug": "x",
+                "folderUid": folder_uid,
+            },
+        )
+
+    def _search(self, query: dict) -> None:
+        tags = query.get("tag", [])
+        limit = min(int(query.get("limit", ["1000"])[0]), 5000)
+        page = int(query.get("page", ["1"])[0])
+        hits = [
+            {
+                "uid": uid,
+                "title": s.dashboard["title"],
+                "url": f"/d/{uid}",
+                "type": "dash-db",
+                "tags": s.dashboard.get("tags", []),
+                "folderUid": s.folder_uid,
+            }
+            for uid, s in sorted(self.state.dashboards.items())
+            if all(t in s.dashboard.get("tags", []) for t in tags)
+        ]
+        return self._send(200, hits[(page - 1) * limit : page * limit])
+
+    def _create_folder(self, body: dict, user: str) -> None:
+        if user != "admin":
+            return self._send(403, {"message": "Access denied"})
+        uid, title = body.get("uid"), str(body.get("title") or "").strip()
+        if not title:
+            return self._send(400, {"message": "folder title cannot be empty"})
+        if uid in self.state.folders or any(
+            f["title"] == title and f.get("parentUid") == body.get("parentUid")
+            for f in self.state.folders.values()
+        ):
+            return self._send(409, {"message": "a folder with the same name already exists"})
+        parent = body.get("parentUid")
+        if parent and parent not in self.state.folders:
+            return self._send(400, {"message": "parent folder not found"})
+        folder = {"uid": uid, "title": title, "parentUid": parent, "version": 1}
+        self.state.folders[uid] = folder
+        return self._send(200, folder)
+
+
+class GrafanaEmulator:
+    """Context manager: a ThreadingHTTPServer on a free loopback port."""
+
+    def __init__(self, token: str = "glsa_emulator_secret_token") -> None:
+        self.state = GrafanaState(token)
+        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def __enter__(self) -> GrafanaEmulator:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,206 @@
+"""`ccdash push` against the Grafana emulator: round trips, ownership, edits, faults."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccdash.cli import cli
+from ccdash.config import load
+from ccdash.grafana.normalize import MARKER, content_hash, normalise
+from ccdash.grafana.push import folder_uid
+from ccdash.project import compile_project
+from tests.conftest import ROOT
+from tests.grafana_emulator import Fault, GrafanaEmulator
+
+TOKEN = "glsa_emulator_secret_token"
+
+
+@pytest.fixture
+def grafana():
+    with GrafanaEmulator(TOKEN) as emulator:
+        yield emulator
+
+
+def push(grafana, *args, token=TOKEN):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": token}
+    return CliRunner().invoke(cli, ["--project", str(ROOT), "push", *args], env=env)
+
+
+def test_first_push_creates_folder_and_dashboard(grafana):
+    result = push(grafana)
+    assert result.exit_code == 0, result.output
+    assert "create    done" in result.output
+    stored = grafana.state.dashboards["claude-code"]
+    assert stored.folder_uid == folder_uid("Claude Code") == "ccdash-claude-code"
+    assert grafana.state.folders["ccdash-claude-code"]["title"] == "Claude Code"
+    assert stored.dashboard[MARKER]["version"] == stored.version == 1
+    # Lossless: what Grafana holds normalises to exactly what build produces.
+    built = compile_project(load(ROOT)).dashboard("claude-code").model
+    assert normalise(stored.dashboard) == normalise(built)
+
+
+def test_second_push_writes_nothing(grafana):
+    assert push(grafana).exit_code == 0
+    writes, version = grafana.state.writes(), grafana.state.dashboards["claude-code"].version
+    result = push(grafana)
+    assert result.exit_code == 0, result.output
+    assert "unchanged" in result.output
+    assert grafana.state.writes() == writes
+    assert grafana.state.dashboards["claude-code"].version == version
+
+
+def test_ui_edit_blocks_push_until_force(grafana, project):
+    assert push(grafana).exit_code == 0
+    grafana.state.ui_edit("claude-code", lambda d: d.update(description="edited by hand"))
+    # The code changes too, so a push would overwrite the edit.
+    panels = project / "dashboards/claude_code.py"
+    panels.write_text(panels.read_text().replace('.refresh("5m")', '.refresh("1m")'))
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+    result = CliRunner().invoke(cli, ["--project", str(project), "push"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "conflict" in result.output and "changed in Grafana since ccdash pushed" in result.output
+    assert '-  "description": "edited by hand",' in result.output  # the diff shows the edit
+    assert grafana.state.dashboards["claude-code"].dashboard["description"] == "edited by hand"
+    result = CliRunner().invoke(cli, ["--project", str(project), "push", "--force"], env=env)
+    assert result.exit_code == 0, result.output
+    assert grafana.state.dashboards["claude-code"].dashboard["refresh"] == "1m"
+
+
+def test_foreign_dashboard_with_same_uid_is_untouched(grafana):
+    foreign = {"uid": "claude-code", "title": "Claude Code", "panels": [], "tags": ["mine"]}
+    grafana.state._store(copy.deepcopy(foreign), "", "bob")
+    result = push(grafana)
+    assert result.exit_code == 1
+    assert "not managed by ccdash; pass --adopt" in result.output
+    assert grafana.state.dashboards["claude-code"].dashboard["tags"] == ["mine"]
+    assert push(grafana, "--adopt").exit_code == 0
+    assert "ccdash" in grafana.state.dashboards["claude-code"].dashboard["tags"]
+
+
+def test_provisioned_dashboard_is_refused_with_the_explanation(grafana):
+    grafana.state.provision({"uid": "claude-code", "title": "Claude Code", "tags": ["ccdash"]})
+    result = push(grafana)
+    assert result.exit_code == 1
+    assert "provisioned from files" in result.output and "k8s/" in result.output
+
+
+def test_concurrent_ui_edit_between_get_and_post_is_a_conflict(grafana):
+    assert push(grafana, "--force").exit_code == 0
+    grafana.state.ui_edit("claude-code", lambda d: d.update(description="hand edit"))
+    # A second person saves between ccdash's GET and its POST.
+    grafana.state.faults.append(Fault("POST", "/api/dashboards/db", "edit"))
+    result = push(grafana, "--force")
+    assert result.exit_code == 1, result.output
+    assert "412" in result.output and "not retried" in result.output
+    assert grafana.state.dashboards["claude-code"].dashboard["title"].endswith("(edited)")
+
+
+def test_dry_run_writes_nothing(grafana):
+    result = push(grafana, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "create    planned" in result.output
+    assert grafana.state.writes() == 0 and not grafana.state.folders
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("GET", "/api/dashboards/uid", "status", status=503, times=2),
+        Fault("GET", "/api/dashboards/uid", "status", status=429, retry_after=1, times=1),
+    ],
+)
+def test_transient_faults_are_retried(grafana, fault):
+    grafana.state.faults.append(fault)
+    result = push(grafana)
+    assert result.exit_code == 0, result.output
+    assert grafana.state.dashboards["claude-code"].version == 1
+
+
+def test_persistent_failure_leaves_the_dashboard_untouched_and_says_so(grafana):
+    grafana.state.faults.append(Fault("POST", "/api/dashboards/db", "status", status=500))
+    result = push(grafana)
+    assert result.exit_code == 3, result.output
+    assert "failed" in result.output and "HTTP 500" in result.output
+    assert "claude-code" not in grafana.state.dashboards
+
+
+def test_html_error_page_is_one_clear_line(grafana):
+    grafana.state.faults.append(Fault("GET", "/api/folders", "html", status=502, times=10))
+    result = push(grafana)
+    assert result.exit_code == 3
+    assert "not JSON" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bad_credentials_and_missing_configuration(grafana):
+    result = push(grafana, token="wrong")
+    assert result.exit_code == 2 and "refused the credentials (HTTP 401)" in result.output
+    result = CliRunner().invoke(
+        cli, ["--project", str(ROOT), "push"], env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": ""}
+    )
+    assert result.exit_code == 2 and "no Grafana credentials" in result.output
+
+
+def test_unreachable_grafana():
+    result = CliRunner().invoke(
+        cli,
+        ["--project", str(ROOT), "push"],
+        env={"GRAFANA_URL": "http://127.0.0.1:9", "GRAFANA_TOKEN": TOKEN},
+    )
+    assert result.exit_code == 3
+    assert "cannot reach Grafana" in result.output
+
+
+def test_token_never_appears_in_output(grafana):
+    grafana.state.faults.append(Fault("POST", "/api/dashboards/db", "status", status=500))
+    outputs = [
+        push(grafana).output,
+        push(grafana, token="wrong-" + TOKEN).output,
+        push(grafana, "--dry-run").output,
+    ]
+    for output in outputs:
+        assert TOKEN not in output
+
+
+DASHBOARDS = st.fixed_dictionaries(
+    {"uid": st.text("abc-_", min_size=1, max_size=8), "title": st.text(min_size=1, max_size=10)},
+    optional={
+        "panels": st.lists(st.dictionaries(st.text(max_size=4), st.integers()), max_size=3),
+        "tags": st.lists(st.text(max_size=5), max_size=3),
+    },
+)
+
+
+@given(DASHBOARDS)
+def test_normalise_is_idempotent(dashboard):
+    assert normalise(normalise(dashboard)) == normalise(dashboard)
+
+
+@given(DASHBOARDS, st.integers(), st.integers(), st.integers())
+def test_id_version_iteration_do_not_matter(dashboard, id_, version, iteration):
+    saved = {**dashboard, "id": id_, "version": version, "iteration": iteration}
+    assert normalise(saved) == normalise(dashboard)
+    assert content_hash(saved) == content_hash(dashboard)
+
+
+def test_sync_dashboard_is_push(grafana):
+    script = Path(sys.executable).parent / "sync-dashboard"
+    result = subprocess.run(
+        [str(script), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "create    planned" in result.stdout
