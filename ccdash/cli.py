@@ -274,76 +274,224 @@ def _print_report(report) -> None:
         click.echo(f"  hint: {hint}")
 
 
+def grafana_options(command):
+    """--instance / --url, --ca-cert, --insecure: build the Grafana client (credentials: env)."""
+
+    @click.option("--instance", help="A Grafana instance named in ccdash.yaml (grafana.instances).")
+    @click.option(
+        "--url",
+        help="Grafana URL for one-off use (or GRAFANA_URL / GRAFANA_SERVER). "
+        "Credentials: GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD.",
+    )
+    @click.option(
+        "--ca-cert",
+        type=click.Path(exists=True, dir_okay=False),
+        help="CA bundle for a Grafana behind a private CA.",
+    )
+    @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+    @click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=30,
+        show_default=True,
+        help="Seconds to wait for each Grafana answer.",
+    )
+    @functools.wraps(command)
+    def wrapper(config: Config, instance, url, ca_cert, insecure, timeout, **kwargs):
+        import os
+
+        from ccdash.grafana.client import GrafanaClient, session_from_env, url_from_env
+
+        folder, org = config.folder, None
+        if instance:
+            if instance not in config.instances:
+                known = ", ".join(sorted(config.instances)) or "none"
+                raise ConfigError(
+                    f"no Grafana instance {instance!r} in ccdash.yaml (known: {known})"
+                )
+            chosen = config.instances[instance]
+            url, folder, org = url or chosen.url, chosen.folder or folder, chosen.org
+        if insecure:
+            click.echo("warning: TLS certificate verification is off (--insecure)", err=True)
+        verify: bool | str = False if insecure else (ca_cert or True)
+        session = session_from_env(os.environ, verify)
+        if org is not None:
+            session.headers["X-Grafana-Org-Id"] = str(org)
+        client = GrafanaClient(url_from_env(url), session, timeout)
+        return command(config, client=client, folder=folder, **kwargs)
+
+    return wrapper
+
+
+def _managed(config: Config, uid: str | None) -> list[dict]:
+    from ccdash.project import compile_project
+
+    dashboards = [d.model for d in compile_project(config).dashboards if uid in (None, d.uid)]
+    if not dashboards:
+        raise ConfigError(f"no dashboard with uid {uid!r}")
+    return dashboards
+
+
 @cli.command()
-@click.option(
-    "--url",
-    help="Grafana URL (or GRAFANA_URL / GRAFANA_SERVER). Credentials: "
-    "GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD.",
-)
 @click.option("--dashboard", "uid", help="Only this dashboard uid.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and diffs; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana.")
 @click.option("--adopt", is_flag=True, help="Take over dashboards ccdash does not manage.")
 @click.option(
-    "--ca-cert",
-    type=click.Path(exists=True, dir_okay=False),
-    help="CA bundle for a Grafana behind a private CA.",
+    "--prune", is_flag=True, help="Delete dashboards ccdash manages that no longer exist in code."
 )
-@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option("--yes", is_flag=True, help="Do not ask before pruning.")
 @profile_options
+@grafana_options
 def push(
     config: Config,
-    url: str | None,
+    client,
+    folder: str,
     uid: str | None,
     dry_run: bool,
     force: bool,
     adopt: bool,
-    ca_cert: str | None,
-    insecure: bool,
+    prune: bool,
+    yes: bool,
 ) -> None:
     """Upload the dashboards that differ from Grafana, never an edit made there without --force.
 
     Exits 0 when all is in sync, 1 on conflicts or refusals, 3 when Grafana failed.
     """
-    import os
-
-    from ccdash.grafana.client import GrafanaClient, session_from_env, url_from_env
-    from ccdash.grafana.plan import CONFLICT, REFUSE
+    from ccdash.grafana.plan import CONFLICT, REFUSE, UNCHANGED
+    from ccdash.grafana.push import orphans
     from ccdash.grafana.push import push as run
-    from ccdash.project import compile_project
 
-    if insecure:
-        click.echo("warning: TLS certificate verification is off (--insecure)", err=True)
-    verify: bool | str = False if insecure else (ca_cert or True)
-    client = GrafanaClient(url_from_env(url), session_from_env(os.environ, verify))
-    dashboards = [d.model for d in compile_project(config).dashboards if uid in (None, d.uid)]
-    if not dashboards:
-        raise ConfigError(f"no dashboard with uid {uid!r}")
+    dashboards = _managed(config, uid)
     results = run(
         client,
         dashboards,
-        config.folder,
+        folder,
         dry_run=dry_run,
         force=force,
         adopt=adopt,
         progress=_progress("pushing") if len(dashboards) > 3 else lambda x: x,
     )
     for r in results:
-        state = (
-            "failed"
-            if r.error
-            else ("done" if r.done else ("planned" if dry_run else "not written"))
-        )
-        if r.action.kind in ("unchanged",):
+        if r.action.kind == UNCHANGED:
             state = "-"
+        else:
+            state = (
+                "failed"
+                if r.error
+                else ("done" if r.done else ("planned" if dry_run else "not written"))
+            )
         click.echo(f"{r.action.kind:9} {state:11} {r.action.uid:30} {r.error or r.action.reason}")
         if r.action.diff and (dry_run or r.action.kind == CONFLICT):
             for line in r.action.diff[:200]:
                 click.echo(f"    {line}")
+    counts = {
+        k: sum(r.action.kind == k for r in results)
+        for k in ("create", "update", "unchanged", "conflict", "refuse")
+    }
+    click.echo(
+        "summary: "
+        + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        + f"; {sum(r.done for r in results)} written, "
+        + f"{sum(bool(r.error) for r in results)} failed"
+    )
+    if prune and uid is None:
+        gone = orphans(client, [d["uid"] for d in dashboards])
+        for hit in gone:
+            click.echo(
+                f"prune     {'planned' if dry_run else '':11} {hit['uid']:30} "
+                "managed by ccdash, no longer in code"
+            )
+        if gone and not dry_run and (yes or click.confirm(f"delete {len(gone)} dashboards?")):
+            for hit in gone:
+                client.delete_dashboard(hit["uid"])
     if any(r.error for r in results):
         sys.exit(3)
     if any(r.action.kind in (CONFLICT, REFUSE) for r in results):
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--dashboard", "uid", help="Only this dashboard uid.")
+@profile_options
+@grafana_options
+def pull(config: Config, client, folder: str, uid: str | None) -> None:
+    """Fetch the live dashboards ccdash manages into out/pulled/, with ConfigMaps and drift.
+
+    The pulled JSON is normalised like `build` output, so `diff out/dashboards
+    out/pulled` shows exactly what was changed in Grafana; port it to the code.
+    """
+    _report_drift(config, client, folder, uid, write=True)
+
+
+@cli.command()
+@click.option("--dashboard", "uid", help="Only this dashboard uid.")
+@profile_options
+@grafana_options
+def diff(config: Config, client, folder: str, uid: str | None) -> None:
+    """Report drift between Grafana and the code; exit 1 when anything drifted."""
+    _report_drift(config, client, folder, uid, write=False)
+
+
+def _report_drift(config: Config, client, folder: str, uid: str | None, write: bool) -> None:
+    from ccdash.compile import CompiledDashboard, render_json
+    from ccdash.grafana.drift import drift
+    from ccdash.grafana.normalize import normalise
+    from ccdash.k8s import configmap_name, render_configmap
+
+    drifted = False
+    for desired in _managed(config, uid):
+        live = client.get_dashboard(desired["uid"])
+        if live is None:
+            click.echo(f"{desired['uid']}: not in Grafana")
+            drifted = True
+            continue
+        pulled = normalise(live["dashboard"])
+        if write:
+            out = config.root / "out" / "pulled"
+            outputs.write_atomic(out / f"{desired['uid']}.json", render_json(pulled))
+            dash = CompiledDashboard(Path(f"grafana:{desired['uid']}"), pulled)
+            outputs.write_atomic(
+                out / "k8s" / f"{configmap_name(dash.uid)}.yaml",
+                render_configmap(dash, folder, config.kubernetes),
+            )
+        lines = drift(live["dashboard"], desired)
+        drifted |= bool(lines)
+        click.echo(
+            f"{desired['uid']}: " + ("in sync" if not lines else f"{len(lines)} differences")
+        )
+        for line in lines:
+            click.echo(f"    {line}")
+    if write:
+        click.echo(f"pulled into {config.root / 'out' / 'pulled'}")
+    sys.exit(1 if drifted else 0)
+
+
+@cli.command()
+@click.option("--dashboard", "uid", help="Only this dashboard uid.")
+@profile_options
+@grafana_options
+def status(config: Config, client, folder: str, uid: str | None) -> None:
+    """Per dashboard: live version, updated by/at, folder, managed by ccdash, provisioned."""
+    from ccdash.grafana.plan import owned
+
+    click.echo(
+        f"{'uid':30} {'version':>7}  {'updated by':12} {'updated':20} {'folder':20} "
+        "managed provisioned"
+    )
+    for desired in _managed(config, uid):
+        live = client.get_dashboard(desired["uid"])
+        if live is None:
+            click.echo(f"{desired['uid']:30} {'-':>7}  (not in Grafana)")
+            continue
+        meta = live["meta"]
+        click.echo(
+            f"{desired['uid']:30} {meta.get('version', '?'):>7}  "
+            f"{meta.get('updatedBy', '')!s:12} {meta.get('updated', '')!s:20} "
+            f"{meta.get('folderTitle', '')!s:20} "
+            f"{'yes' if owned(live) else 'no':7} "
+            f"{'yes' if meta.get('provisioned') else 'no'}"
+        )
 
 
 def sync_dashboard() -> None:

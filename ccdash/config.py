@@ -38,6 +38,15 @@ class Datasources:
 
 
 @dataclass(frozen=True)
+class Instance:
+    """A Grafana ccdash syncs with; credentials never live here (environment only)."""
+
+    url: str
+    folder: str = ""
+    org: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     profile: Profile = field(default_factory=Profile)
@@ -47,6 +56,7 @@ class Config:
     json_dir: str = "out/dashboards"
     k8s_dir: str = "k8s"
     rules_dir: str = "rules"
+    instances: dict[str, Instance] = field(default_factory=dict)
 
     @property
     def json_path(self) -> Path:
@@ -89,6 +99,8 @@ _SCHEMA: dict[str, Any] = {
         "folder_annotation": str,
     },
     "outputs": {"json": str, "k8s": str, "rules": str},
+    # Any instance name -> its settings.
+    "grafana": {"instances": {"*": {"url": str, "folder": str, "org": int}}},
 }
 
 
@@ -112,6 +124,9 @@ def _validate(raw: Any, schema: dict[str, Any], path: Path, prefix: str) -> None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: {where} must be a mapping, got {type(raw).__name__}")
     for key, value in raw.items():
+        if "*" in schema:
+            _validate(value, schema["*"], path, f"{prefix}{key}.")
+            continue
         if key not in schema:
             known = ", ".join(sorted(schema))
             raise ConfigError(f"{path}: unknown key '{prefix}{key}' (known here: {known})")
@@ -146,4 +161,12 @@ def _from_raw(root: Path, raw: dict[str, Any], path: Path) -> Config:
         json_dir=outputs.get("json", "out/dashboards"),
         k8s_dir=outputs.get("k8s", "k8s"),
         rules_dir=outputs.get("rules", "rules"),
+        instances=_instances(raw.get("grafana", {}).get("instances", {}), path),
     )
+
+
+def _instances(raw: dict[str, Any], path: Path) -> dict[str, Instance]:
+    for name, settings in raw.items():
+        if "url" not in settings:
+            raise ConfigError(f"{path}: grafana.instances.{name} needs a url")
+    return {name: Instance(**settings) for name, settings in raw.items()}

@@ -14,6 +14,7 @@ import base64
 import copy
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -111,6 +112,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # As Go's net/http (Grafana) does: without it, headers and body leave in two
+        # segments and delayed ACKs add ~40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # --- plumbing -----------------------------------------------------------
 
@@ -360,13 +367,20 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, folder)
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients that time out and hang up are part of the tests, not errors."""
+
+
 class GrafanaEmulator:
     """Context manager: a ThreadingHTTPServer on a free loopback port."""
 
     def __init__(self, token: str = "glsa_emulator_secret_token") -> None:
         self.state = GrafanaState(token)
         handler = type("BoundHandler", (Handler,), {"state": self.state})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = QuietServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -204,3 +204,117 @@ def test_sync_dashboard_is_push(grafana):
     )
     assert result.returncode == 0, result.stderr
     assert "create    planned" in result.stdout
+
+
+def run(grafana, command, *args, project=ROOT):
+    env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+    return CliRunner().invoke(cli, ["--project", str(project), command, *args], env=env)
+
+
+def test_pull_after_push_is_lossless_and_reports_no_drift(grafana, project):
+    assert run(grafana, "push", project=project).exit_code == 0
+    result = run(grafana, "pull", project=project)
+    assert result.exit_code == 0, result.output
+    assert "claude-code: in sync" in result.output
+    assert run(grafana, "build", project=project).exit_code == 0
+    assert (project / "out/pulled/claude-code.json").read_text() == (
+        project / "out/dashboards/claude-code.json"
+    ).read_text()
+    assert (project / "out/pulled/k8s/grafana-dashboard-claude-code.yaml").read_text().split(
+        "\n", 1
+    )[1] == (project / "k8s/dashboards/grafana-dashboard-claude-code.yaml").read_text().split(
+        "\n", 1
+    )[1]  # all but the "generated from" header
+
+
+def test_diff_names_panels_and_fields(grafana):
+    assert push(grafana).exit_code == 0
+
+    def edit(d):
+        sessions = next(p for p in d["panels"] if p.get("title") == "Sessions")
+        sessions["description"] = "changed"
+        d["refresh"] = "1m"
+
+    grafana.state.ui_edit("claude-code", edit)
+    result = run(grafana, "diff")
+    assert result.exit_code == 1
+    assert 'panel "Sessions": description' in result.output
+    assert "dashboard: refresh" in result.output
+
+
+def test_status(grafana):
+    assert push(grafana).exit_code == 0
+    grafana.state.ui_edit("claude-code", lambda d: d.update(description="x"))
+    result = run(grafana, "status")
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if line.startswith("claude-code"))
+    assert line.split()[1:3] == ["2", "alice"]
+    assert line.split()[-2:] == ["yes", "no"]
+
+
+def test_prune_deletes_only_owned_dashboards_gone_from_code(grafana):
+    assert push(grafana).exit_code == 0
+    old = copy.deepcopy(grafana.state.dashboards["claude-code"].dashboard)
+    old.update(uid="old-dashboard", title="Old")
+    grafana.state._store(old, "", "ccdash")
+    grafana.state._store({"uid": "theirs", "title": "Theirs", "tags": ["ccdash"]}, "", "bob")
+    result = push(grafana, "--prune", "--dry-run")
+    assert "old-dashboard" in result.output and "theirs" not in result.output
+    assert "old-dashboard" in grafana.state.dashboards
+    assert push(grafana, "--prune", "--yes").exit_code == 0
+    assert "old-dashboard" not in grafana.state.dashboards
+    assert "theirs" in grafana.state.dashboards
+
+
+def test_instances_from_config(grafana, project):
+    config = project / "ccdash.yaml"
+    config.write_text(
+        config.read_text() + f"grafana:\n  instances:\n    lab:\n      url: "
+        f"{grafana.url}\n      folder: Lab\n      org: 1\n"
+    )
+    env = {"GRAFANA_TOKEN": TOKEN}
+    result = CliRunner().invoke(
+        cli, ["--project", str(project), "push", "--instance", "lab"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert grafana.state.dashboards["claude-code"].folder_uid == "ccdash-lab"
+    result = CliRunner().invoke(
+        cli, ["--project", str(project), "push", "--instance", "prod"], env=env
+    )
+    assert result.exit_code == 2 and "no Grafana instance 'prod'" in result.output
+
+
+def test_nested_folders(grafana, project):
+    config = project / "ccdash.yaml"
+    config.write_text(
+        config.read_text().replace("folder: Claude Code", "folder: Platform/Claude Code")
+    )
+    assert run(grafana, "push", project=project).exit_code == 0
+    leaf = grafana.state.folders[grafana.state.dashboards["claude-code"].folder_uid]
+    assert leaf["title"] == "Claude Code"
+    assert grafana.state.folders[leaf["parentUid"]]["title"] == "Platform"
+    assert run(grafana, "push", project=project).exit_code == 0  # folders exist: no 409
+
+
+def test_answers_slower_than_the_timeout_end_in_a_clear_error(grafana):
+    grafana.state.faults.append(Fault("GET", "/api/dashboards/uid", "slow", delay=1.5, times=10))
+    result = push(grafana, "--timeout", "0.3")
+    assert result.exit_code == 3, result.output
+    assert "cannot reach Grafana" in result.output and "Timeout" in result.output
+    assert "claude-code" not in grafana.state.dashboards  # nothing half-written
+
+
+def test_a_connection_reset_is_retried(grafana):
+    grafana.state.faults.append(Fault("GET", "/api/dashboards/uid", "reset", times=1))
+    result = push(grafana)
+    assert result.exit_code == 0, result.output
+    assert grafana.state.dashboards["claude-code"].version == 1
+
+
+@pytest.mark.parametrize("url", ["grafana.example.com", "ftp://grafana"])
+def test_bad_url(url):
+    result = CliRunner().invoke(
+        cli, ["--project", str(ROOT), "push", "--url", url], env={"GRAFANA_TOKEN": TOKEN}
+    )
+    assert result.exit_code == 2
+    assert "must start with http:// or https://" in result.output

@@ -83,16 +83,17 @@ def url_from_env(url: str | None, env: Mapping[str, str] = os.environ) -> str:
 
 
 class GrafanaClient:
-    def __init__(self, url: str, session: requests.Session) -> None:
+    def __init__(self, url: str, session: requests.Session, timeout: float = TIMEOUT[1]) -> None:
         self.url = url
         self.session = session
+        self.timeout = (min(TIMEOUT[0], timeout), timeout)
 
     def _call(
         self, method: str, path: str, body: Any = None, params: dict | None = None
     ) -> tuple[int, Any]:
         try:
             response = self.session.request(
-                method, self.url + path, json=body, params=params, timeout=TIMEOUT
+                method, self.url + path, json=body, params=params, timeout=self.timeout
             )
         except requests.exceptions.SSLError:
             raise GrafanaError(
@@ -100,9 +101,9 @@ class GrafanaClient:
                 "your CA bundle (or --insecure)"
             ) from None
         except requests.RequestException as exc:
-            raise GrafanaError(
-                f"cannot reach Grafana at {self.url}: {type(exc).__name__}"
-            ) from None
+            timed_out = isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower()
+            why = f"Timeout after {self.timeout[1]:g} s" if timed_out else type(exc).__name__
+            raise GrafanaError(f"cannot reach Grafana at {self.url}: {why}") from None
         try:
             data = response.json()
         except ValueError:
@@ -150,6 +151,10 @@ class GrafanaClient:
             raise ProvisionedDashboard(f"{dashboard['uid']}: {_message(data)}")
         self._expect(status, data, f"save dashboard {dashboard['uid']}")
         return data
+
+    def delete_dashboard(self, uid: str) -> None:
+        status, data = self._call("DELETE", f"/api/dashboards/uid/{uid}")
+        self._expect(status, data, f"delete dashboard {uid}")
 
     def get_folder(self, uid: str) -> dict | None:
         status, data = self._call("GET", f"/api/folders/{uid}")

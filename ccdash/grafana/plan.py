@@ -19,6 +19,7 @@ from ccdash.compile import MANAGED_TAG
 from ccdash.grafana.normalize import MARKER, content_hash, normalise
 
 CREATE, UPDATE, UNCHANGED, CONFLICT, REFUSE = "create", "update", "unchanged", "conflict", "refuse"
+ERROR = "error"  # Grafana could not be read or written for this dashboard
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def plan(
     if live is None:
         return Action(uid, title, CREATE, "new", folder_uid, _payload(desired, None))
     dashboard, meta = live["dashboard"], live["meta"]
-    diff = diff_lines(dashboard, desired)
+    # The diff is only worked out when the content differs: most pushes change nothing.
+    diff = [] if normalise(dashboard) == normalise(desired) else diff_lines(dashboard, desired)
     if meta.get("provisioned"):
         return Action(
             uid,

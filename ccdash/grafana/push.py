@@ -7,13 +7,14 @@ the result for each says which.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ccdash.errors import CcdashError
 from ccdash.grafana.client import GrafanaClient, ProvisionedDashboard, VersionConflict
-from ccdash.grafana.plan import CONFLICT, CREATE, REFUSE, UPDATE, Action, plan
+from ccdash.grafana.plan import CONFLICT, CREATE, ERROR, REFUSE, UPDATE, Action, plan
 
 WORKERS = 4
 
@@ -25,10 +26,24 @@ class Result:
     error: str = ""
 
 
-def folder_uid(title: str) -> str:
-    """A stable folder uid derived from the folder title (Grafana allows 40 characters)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return f"ccdash-{slug}"[:40].rstrip("-")
+def folder_uid(path: str) -> str:
+    """A stable folder uid derived from the folder path (Grafana allows 40 characters)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+    if len(f"ccdash-{slug}") > 40:  # keep long paths distinct
+        slug = slug[:24].rstrip("-") + "-" + hashlib.sha256(path.encode()).hexdigest()[:8]
+    return f"ccdash-{slug}"
+
+
+def ensure_folders(client: GrafanaClient, path: str) -> str:
+    """Create the folders of `Parent/Child` (nested through parentUid) if missing; the leaf uid."""
+    parent = None
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    for depth in range(1, len(parts) + 1):
+        uid = folder_uid("/".join(parts[:depth]))
+        if client.get_folder(uid) is None:
+            client.create_folder(uid, parts[depth - 1], parent)
+        parent = uid
+    return parent or ""
 
 
 def push(
@@ -42,15 +57,13 @@ def push(
     workers: int = WORKERS,
     progress=lambda items: items,
 ) -> list[Result]:
-    uid = folder_uid(folder)
-    if not dry_run and client.get_folder(uid) is None:
-        client.create_folder(uid, folder)
+    uid = folder_uid(folder) if dry_run else ensure_folders(client, folder)
 
     def one(desired: dict) -> Result:
         try:
             action = plan(desired, uid, client.get_dashboard(desired["uid"]), force, adopt)
         except CcdashError as exc:
-            return Result(Action(desired["uid"], desired["title"], REFUSE), False, str(exc))
+            return Result(Action(desired["uid"], desired["title"], ERROR), False, str(exc))
         if dry_run or action.kind not in (CREATE, UPDATE):
             return Result(action, False)
         try:
@@ -73,3 +86,18 @@ def push(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(progress(pool.map(one, dashboards)))
+
+
+def orphans(client: GrafanaClient, in_code: list[str]) -> list[dict]:
+    """Dashboards ccdash wrote (tag and marker) whose uid no dashboard module builds any more."""
+    from ccdash.compile import MANAGED_TAG
+    from ccdash.grafana.normalize import MARKER
+
+    gone = []
+    for hit in client.search(MANAGED_TAG):
+        if hit["uid"] in in_code:
+            continue
+        live = client.get_dashboard(hit["uid"])
+        if live and MARKER in live["dashboard"] and not live["meta"].get("provisioned"):
+            gone.append(hit)
+    return gone
