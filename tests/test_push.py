@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -318,3 +319,13 @@ def test_bad_url(url):
     )
     assert result.exit_code == 2
     assert "must start with http:// or https://" in result.output
+
+
+def test_pull_works_on_provisioned_dashboards(grafana, project):
+    assert run(grafana, "build", project=project).exit_code == 0
+    built = json.loads((project / "out/dashboards/claude-code.json").read_text())
+    grafana.state.provision(built, folder_uid="")
+    result = run(grafana, "pull", project=project)
+    assert result.exit_code == 0, result.output
+    assert "claude-code: in sync" in result.output
+    assert json.loads((project / "out/pulled/claude-code.json").read_text()) == built
