@@ -166,8 +166,10 @@ class GrafanaClient:
     def create_folder(self, uid: str, title: str, parent_uid: str | None = None) -> dict:
         body = {"uid": uid, "title": title, **({"parentUid": parent_uid} if parent_uid else {})}
         status, data = self._call("POST", "/api/folders", body)
-        if status == 409 and self.get_folder(uid):
-            return self.get_folder(uid) or {}
+        if status == 409:  # created meanwhile by a concurrent push: fine if it is ours
+            existing = self.get_folder(uid)
+            if existing:
+                return existing
         self._expect(status, data, f"create folder {uid}")
         return data
 
