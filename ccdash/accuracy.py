@@ -1,9 +1,8 @@
 """Dashboard figures read from a real Prometheus, compared with the simulator's truth.
 
 Headline figures are read from the compiled dashboard's own panels (by their
-fixed titles), so what is checked is exactly what Grafana would show.
-Callers may add figures computed by other queries (tokens by type, the peer
-formulations) through `extra`.
+fixed titles), so what is checked is exactly what Grafana would show;
+`query` evaluates the other checks (tokens by type, the peer formulations).
 """
 
 from __future__ import annotations
@@ -42,9 +41,6 @@ class Figure:
         if self.truth in (None, 0) or self.measured is None:
             return None
         return (self.measured - self.truth) / self.truth * 100
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"truth": self.truth, "measured": self.measured, "error_pct": self.error_pct}
 
 
 def _panel(evals: list[TargetEval], title: str, ref_id: str = "A") -> TargetEval:

@@ -173,6 +173,7 @@ def _serve(config: Config, scenario, out: Path) -> None:
 
     rules = compile_project(config).rule_groups
     loaded = load_scenario(scenario, config.profile, rules, out / "prometheus")
+    click.echo(f"loaded {loaded.samples} samples in {loaded.seconds_to_load:.1f} s")
     with LocalPrometheus(loaded.tsdb) as prom:
         click.echo(
             f"Prometheus with {scenario.name} at {prom.url} (data "

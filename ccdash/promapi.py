@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from ccdash.errors import PrometheusError
+from ccdash.http import apply_credentials, retrying_session
 
 TIMEOUT = (5, 60)  # connect, read seconds
 
@@ -80,21 +79,7 @@ class PrometheusClient:
 
 
 def _session_from_env() -> requests.Session:
-    session = requests.Session()
-    retry = Retry(
-        total=3,
-        backoff_factor=0.5,
-        status_forcelist=(429, 502, 503, 504),
-        allowed_methods=None,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    token = os.environ.get("PROMETHEUS_TOKEN")
-    user = os.environ.get("PROMETHEUS_USER")
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    elif user:
-        session.auth = (user, os.environ.get("PROMETHEUS_PASSWORD", ""))
+    # Queries are read-only, so every method (POST included) may be retried.
+    session = retrying_session(allowed_methods=None, backoff=0.5)
+    apply_credentials(session, os.environ, "PROMETHEUS")
     return session

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from ccdash.errors import CcdashError, ConfigError
+from ccdash.http import apply_credentials, retrying_session
 
 TIMEOUT = (5, 30)
 SEARCH_PAGE = 1000
@@ -41,31 +40,10 @@ class ProvisionedDashboard(CcdashError):
     exit_code = 1
 
 
-def session_from_env(
-    env: Mapping[str, str], verify: bool | str = True, retries: int = 3
-) -> requests.Session:
-    session = requests.Session()
-    retry = Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=0.2,
-        status_forcelist=(429, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD", "DELETE"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+def session_from_env(env: Mapping[str, str], verify: bool | str = True) -> requests.Session:
+    session = retrying_session(allowed_methods=("GET", "HEAD", "DELETE"), backoff=0.2)
     session.verify = verify
-    token = env.get("GRAFANA_TOKEN")
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    elif env.get("GRAFANA_USER"):
-        session.auth = (env["GRAFANA_USER"], env.get("GRAFANA_PASSWORD", ""))
-    else:
+    if not apply_credentials(session, env, "GRAFANA"):
         raise ConfigError(
             "no Grafana credentials: set GRAFANA_TOKEN (service account token) "
             "or GRAFANA_USER and GRAFANA_PASSWORD"

@@ -34,13 +34,13 @@ def folder_uid(path: str) -> str:
     return f"ccdash-{slug}"
 
 
-def ensure_folders(client: GrafanaClient, path: str) -> str:
-    """Create the folders of `Parent/Child` (nested through parentUid) if missing; the leaf uid."""
+def ensure_folders(client: GrafanaClient, path: str, create: bool = True) -> str:
+    """The leaf uid of `Parent/Child` (nested through parentUid), creating missing folders."""
     parent = None
     parts = [p.strip() for p in path.split("/") if p.strip()]
     for depth in range(1, len(parts) + 1):
         uid = folder_uid("/".join(parts[:depth]))
-        if client.get_folder(uid) is None:
+        if create and client.get_folder(uid) is None:
             client.create_folder(uid, parts[depth - 1], parent)
         parent = uid
     return parent or ""
@@ -57,7 +57,7 @@ def push(
     workers: int = WORKERS,
     progress=lambda items: items,
 ) -> list[Result]:
-    uid = folder_uid(folder) if dry_run else ensure_folders(client, folder)
+    uid = ensure_folders(client, folder, create=not dry_run)
 
     def one(desired: dict) -> Result:
         try:
