@@ -150,6 +150,19 @@ SCENARIOS: dict[str, Scenario] = {
             models={"claude-sonnet-4-5": 0.5, "claude-opus-4-7[1m]": 0.3, "claude-opus-4-7": 0.2},
             seed=6,
         ),
+        *(
+            Scenario(
+                name=name,
+                description=f"Reference fleet for the benchmark: {users} users, 7 days, "
+                "8 sessions per user per day, metric_expiration 30 min.",
+                users=users,
+                days=7,
+                sessions_per_day=(8, 8),
+                hosts=users,
+                seed=seed,
+            )
+            for name, users, seed in (("fleet-m", 50, 7), ("fleet-s", 13, 8), ("fleet-xs", 3, 9))
+        ),
     ]
 }
 
