@@ -17,7 +17,13 @@ from ccdash.config import Config
 from ccdash.errors import OutputError
 from ccdash.k8s import DASHBOARDS_SUBDIR, configmap_name, render_configmap, render_kustomization
 from ccdash.project import Project
-from ccdash.rules import RULES_FILE, render_rules
+from ccdash.rules import (
+    PROMETHEUS_RULE_NAME,
+    RULES_FILE,
+    RULES_SUBDIR,
+    render_prometheus_rule,
+    render_rules,
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,15 @@ def plan(project: Project, config: Config) -> Plan:
         rel = f"{DASHBOARDS_SUBDIR}/{configmap_name(dash.uid)}.yaml"
         k8s_files[config.k8s_path / rel] = render_configmap(dash, config.folder, config.kubernetes)
         resources.append(rel)
-    k8s_files[config.k8s_path / "kustomization.yaml"] = render_kustomization(resources)
     if project.rule_groups:
         k8s_files[config.rules_path / RULES_FILE] = render_rules(project.rule_groups)
+        # The same groups for prometheus-operator (and Mimir via Alloy): one source.
+        rel = f"{RULES_SUBDIR}/{PROMETHEUS_RULE_NAME}.yaml"
+        k8s_files[config.k8s_path / rel] = render_prometheus_rule(
+            project.rule_groups, config.kubernetes
+        )
+        resources.append(rel)
+    k8s_files[config.k8s_path / "kustomization.yaml"] = render_kustomization(resources)
     return Plan(json=json_files, committed=k8s_files)
 
 
@@ -99,6 +111,7 @@ def _stale(p: Plan, config: Config) -> list[Path]:
     found = [
         *config.json_path.glob("*.json"),
         *(config.k8s_path / DASHBOARDS_SUBDIR).glob("*.yaml"),
+        *(config.k8s_path / RULES_SUBDIR).glob("*.yaml"),
         *config.rules_path.glob(RULES_FILE),
     ]
     planned = set(p.json) | set(p.committed)

@@ -32,7 +32,10 @@ def test_build_writes_json_and_configmaps(project):
     cm = yaml.safe_load((project / "k8s/dashboards/grafana-dashboard-claude-code.yaml").read_text())
     assert json.loads(cm["data"]["claude-code.json"]) == model
     kustomization = yaml.safe_load((project / "k8s/kustomization.yaml").read_text())
-    assert kustomization["resources"] == ["dashboards/grafana-dashboard-claude-code.yaml"]
+    assert kustomization["resources"] == [
+        "dashboards/grafana-dashboard-claude-code.yaml",
+        "rules/ccdash-claude-code.yaml",
+    ]
 
 
 def test_build_is_deterministic(project, tmp_path):
@@ -42,7 +45,7 @@ def test_build_is_deterministic(project, tmp_path):
         path.unlink()
     assert run(project, "build").exit_code == 0
     assert snapshot(project) == first
-    assert len(first) == 3
+    assert len(first) == 4  # dashboard JSON, ConfigMap, PrometheusRule, kustomization
 
 
 def test_build_in_a_fresh_process_with_warnings_as_errors(project):
@@ -115,6 +118,11 @@ def test_profile_flag_changes_metric_names(project):
     text = (project / "out/dashboards/claude-code.json").read_text()
     assert "increase(claude_code_cost_usage{" in text
     assert not (project / "rules/claude-code.rules.yml").exists()
+    # No rules, no PrometheusRule: removed from k8s/ and from the kustomization.
+    assert not (project / "k8s/rules/ccdash-claude-code.yaml").exists()
+    kustomization = yaml.safe_load((project / "k8s/kustomization.yaml").read_text())
+    assert kustomization["resources"] == ["dashboards/grafana-dashboard-claude-code.yaml"]
+    assert run(project, "build", "--profile", "mimir", "--raw", "--check").exit_code == 0
 
 
 def test_unknown_profile_is_a_usage_error(project):
