@@ -495,6 +495,48 @@ def status(config: Config, client, folder: str, uid: str | None) -> None:
         )
 
 
+@cli.command("claude-env")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["shell", "settings"]),
+    default="shell",
+    show_default=True,
+    help='`export` lines, or the ~/.claude/settings.json form {"env": {...}}.',
+)
+@click.option(
+    "--endpoint",
+    default="http://localhost:4317",
+    show_default=True,
+    help="The collector's OTLP endpoint.",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["grpc", "http/protobuf"]),
+    default="grpc",
+    show_default=True,
+    help="OTLP protocol: grpc (port 4317) or http/protobuf (port 4318).",
+)
+@click.option("--team", help="Team attribution (the profile's attribution label).")
+@click.option("--cost-centre", help="Cost centre attribution (resource attribute cost_center).")
+@click.option("--no-traces", is_flag=True, help="Metrics only: no traces, no latency panels.")
+@profile_options
+def claude_env(
+    config: Config,
+    fmt: str,
+    endpoint: str,
+    protocol: str,
+    team: str | None,
+    cost_centre: str | None,
+    no_traces: bool,
+) -> None:
+    """Print the environment Claude Code needs to send telemetry to this pipeline."""
+    from ccdash import claude_env as ce
+
+    env = ce.environment(config.profile, endpoint, protocol, team, cost_centre, not no_traces)
+    click.echo(ce.render_shell(env) if fmt == "shell" else ce.render_settings(env), nl=False)
+
+
 def sync_dashboard() -> None:
     """The `sync-dashboard` console script: `ccdash push` under the name users know."""
     cli(["push", *sys.argv[1:]], prog_name="sync-dashboard")

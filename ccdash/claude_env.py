@@ -1,0 +1,114 @@
+"""The environment Claude Code needs to feed ccdash's pipeline, as shell or settings.json.
+
+Every variable name here is one Claude Code documents (see the telemetry
+reference). The block is printed rather than documented because each value
+matters for the dashboard: cumulative temporality (Prometheus cannot use
+delta), session ids (without them totals inflate), and the attribution key,
+which must become exactly the profile's attribution label after the
+collector's translation, or the Team filter finds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from urllib.parse import quote, urlsplit
+
+from ccdash.errors import ConfigError
+from ccdash.telemetry import Profile
+
+DEFAULT_ENDPOINT = "http://localhost:4317"
+PROTOCOLS = ("grpc", "http/protobuf")
+# The resource attribute for the cost centre (the telemetry reference's example).
+COST_CENTRE_ATTRIBUTE = "cost_center"
+# OTEL_RESOURCE_ATTRIBUTES keys: plain names, so the block is readable and no
+# key needs escaping; dots are allowed (OTel style) and become underscores.
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+def prometheus_label(attribute: str) -> str:
+    """The label an attribute key becomes through the collector's prometheus exporter.
+
+    The OTel->Prometheus translation replaces every character outside
+    [a-zA-Z0-9_] with `_` and prefixes `key_` to a name starting with a digit.
+    """
+    label = re.sub(r"[^A-Za-z0-9_]", "_", attribute)
+    return f"key_{label}" if label[:1].isdigit() else label
+
+
+def attribution_attribute(profile: Profile) -> str:
+    """The OTEL_RESOURCE_ATTRIBUTES key whose label is the profile's attribution label.
+
+    The attribution label is a valid Prometheus label name, which the
+    translation leaves as it is, so the attribute key is the label itself.
+    """
+    key = profile.attribution_label
+    if prometheus_label(key) != key:  # Profile validates it; kept for a clear message
+        raise ConfigError(f"attribution label {key!r} is not a Prometheus label name")
+    return key
+
+
+def resource_attributes(attributes: dict[str, str]) -> str:
+    """`key=value,...` for OTEL_RESOURCE_ATTRIBUTES, values percent-encoded.
+
+    The OTel specification has values percent-encoded (a `,` or `=` in a team
+    name would otherwise split the list); the SDK decodes them, so the label
+    holds the original text.
+    """
+    parts = []
+    for key, value in sorted(attributes.items()):
+        if not _KEY.match(key):
+            raise ConfigError(f"resource attribute key {key!r} must match {_KEY.pattern}")
+        parts.append(f"{key}={quote(value, safe='-_.~')}")
+    return ",".join(parts)
+
+
+def environment(
+    profile: Profile,
+    endpoint: str = DEFAULT_ENDPOINT,
+    protocol: str = "grpc",
+    team: str | None = None,
+    cost_centre: str | None = None,
+    traces: bool = True,
+) -> dict[str, str]:
+    """The variables, by name. Logs are left off: the pipeline has no log store."""
+    parsed = urlsplit(endpoint)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"endpoint {endpoint!r} must be an http:// or https:// URL")
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    env = {
+        "CLAUDE_CODE_ENABLE_TELEMETRY": "1",
+        "OTEL_METRICS_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        # Claude Code defaults to delta; Prometheus needs cumulative. The
+        # collector converts delta too, but pinning it here needs no state there.
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "cumulative",
+        # On by default today; pinned because every count on the dashboard
+        # depends on it (without it processes share series and totals inflate).
+        "OTEL_METRICS_INCLUDE_SESSION_ID": "true",
+    }
+    if traces:
+        # Traces are beta: both variables are needed for the latency rows.
+        env["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] = "1"
+        env["OTEL_TRACES_EXPORTER"] = "otlp"
+    attributes = {}
+    if team is not None:
+        attributes[attribution_attribute(profile)] = team
+    if cost_centre is not None:
+        attributes[COST_CENTRE_ATTRIBUTE] = cost_centre
+    if attributes:
+        env["OTEL_RESOURCE_ATTRIBUTES"] = resource_attributes(attributes)
+    return dict(sorted(env.items()))
+
+
+def render_shell(env: dict[str, str]) -> str:
+    """`export NAME=value` lines, each value quoted for POSIX shells."""
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env.items())
+
+
+def render_settings(env: dict[str, str]) -> str:
+    """The `~/.claude/settings.json` form: {"env": {...}}, keys sorted, stable bytes."""
+    return json.dumps({"env": env}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

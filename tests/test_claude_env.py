@@ -1,0 +1,154 @@
+"""`ccdash claude-env`: the variables Claude Code documents, quoted for the shell, same as JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ccdash.claude_env import environment, prometheus_label, resource_attributes
+from ccdash.cli import cli
+from ccdash.errors import ConfigError
+from ccdash.telemetry import Profile
+from tests.conftest import ROOT, require_tool
+
+# The workplace's shared notes sit beside the checkout (CI copies them there too).
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", Path("/work/shared")) if (p / "reference").is_dir()),
+    None,
+)
+# Values chosen to break naive quoting: spaces, quotes, $, backticks, commas, =.
+NASTY_ENDPOINT = "https://otel.example:4317/a?b=$HOME&c='x'`id`"
+NASTY_TEAM = 'Platform & "AI", R=D $USER'
+
+
+def run(project: Path, *args: str):
+    return CliRunner().invoke(cli, ["--project", str(project), "claude-env", *args])
+
+
+def test_defaults_are_the_dashboard_s_requirements():
+    env = environment(Profile())
+    assert env["CLAUDE_CODE_ENABLE_TELEMETRY"] == "1"
+    assert env["OTEL_METRICS_EXPORTER"] == "otlp"
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "grpc"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4317"
+    assert env["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"] == "cumulative"
+    assert env["OTEL_METRICS_INCLUDE_SESSION_ID"] == "true"
+    assert env["CLAUDE_CODE_ENHANCED_TELEMETRY_BETA"] == "1"
+    assert env["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert "OTEL_RESOURCE_ATTRIBUTES" not in env  # nothing to attribute without --team
+    assert "OTEL_LOGS_EXPORTER" not in env  # the pipeline has no logs pipeline
+
+
+def test_every_variable_is_named_in_the_telemetry_reference():
+    """A typo in a name (OTEL_METRIC_EXPORTER) is silently ignored by Claude Code."""
+    if SHARED is None:
+        pytest.skip("shared/reference/claude-code-telemetry.md not found beside the checkout")
+    text = (SHARED / "reference/claude-code-telemetry.md").read_text()
+    env = environment(Profile(), team="a", cost_centre="b")
+    # The reference names these four together in prose without listing each;
+    # they are the OTel SDK's standard exporter variables.
+    standard = {
+        "OTEL_METRICS_EXPORTER",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "CLAUDE_CODE_ENABLE_TELEMETRY",
+    }
+    for name in set(env) - standard:
+        assert re.search(rf"`{name}[`=]", text), name
+    # And the standard ones are the SDK's (seed 003 quotes the working block).
+    seed = (SHARED / "seeds/003_e6c2b8e4c10d3a7d.txt").read_text()
+    for name in standard:
+        assert f"export {name}=" in seed, name
+
+
+def test_no_traces_leaves_both_trace_variables_out():
+    env = environment(Profile(), traces=False)
+    assert "OTEL_TRACES_EXPORTER" not in env and "CLAUDE_CODE_ENHANCED_TELEMETRY_BETA" not in env
+
+
+@pytest.mark.parametrize("label", ["team", "squad", "org_unit", "Team_2"])
+def test_team_attribute_becomes_the_profile_s_attribution_label(label):
+    env = environment(Profile(attribution_label=label), team="payments")
+    pairs = dict(p.split("=", 1) for p in env["OTEL_RESOURCE_ATTRIBUTES"].split(","))
+    assert pairs == {label: "payments"}
+    # Through the collector's translation, the key is exactly the dashboard's label.
+    assert prometheus_label(next(iter(pairs))) == label
+
+
+def test_prometheus_label_translation():
+    assert prometheus_label("cost.center") == "cost_center"
+    assert prometheus_label("team-name") == "team_name"
+    assert prometheus_label("1team") == "key_1team"
+    assert prometheus_label("team") == "team"
+
+
+def test_cost_centre_attribute_and_percent_encoding():
+    value = resource_attributes({"team": NASTY_TEAM, "cost_center": "CC-42"})
+    # Sorted keys; `,` and `=` inside a value are encoded so the list still splits.
+    assert value == "cost_center=CC-42,team=Platform%20%26%20%22AI%22%2C%20R%3DD%20%24USER"
+    with pytest.raises(ConfigError, match="resource attribute key"):
+        resource_attributes({"bad key": "x"})
+
+
+def test_rejects_a_non_url_endpoint_and_unknown_protocol():
+    with pytest.raises(ConfigError, match="http:// or https://"):
+        environment(Profile(), endpoint="localhost:4317")
+    with pytest.raises(ConfigError, match="protocol"):
+        environment(Profile(), protocol="http/json")
+
+
+def test_shell_form_sourced_by_bash_equals_the_settings_form(project):
+    bash = require_tool("bash", "install bash")
+    args = ["--endpoint", NASTY_ENDPOINT, "--team", NASTY_TEAM, "--cost-centre", "CC 7"]
+    shell = run(project, *args)
+    settings = run(project, "--format", "settings", *args)
+    assert shell.exit_code == 0 and settings.exit_code == 0, shell.output + settings.output
+    expected = json.loads(settings.output)["env"]
+    script = (
+        shell.output
+        + "python3 -c 'import json, os, sys; "
+        + "print(json.dumps({k: os.environ[k] for k in sys.argv[1:]}))' "
+        + " ".join(expected)
+        + "\n"
+    )
+    result = subprocess.run(
+        [bash, "--noprofile", "--norc", "-euc", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "USER": "nobody"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected
+    assert expected["OTEL_EXPORTER_OTLP_ENDPOINT"] == NASTY_ENDPOINT  # no expansion
+
+
+def test_settings_form_is_deterministic_and_shaped_for_claude(project):
+    first = run(project, "--format", "settings", "--team", "a")
+    second = run(project, "--format", "settings", "--team", "a")
+    assert first.output == second.output
+    parsed = json.loads(first.output)
+    assert list(parsed) == ["env"]
+    assert all(isinstance(v, str) for v in parsed["env"].values())  # settings.json wants strings
+    assert list(parsed["env"]) == sorted(parsed["env"])
+
+
+def test_attribution_label_comes_from_ccdash_yaml(project):
+    config = project / "ccdash.yaml"
+    config.write_text(
+        config.read_text().replace("attribution_label: team", "attribution_label: squad")
+    )
+    result = run(project, "--team", "payments")
+    assert result.exit_code == 0, result.output
+    assert "export OTEL_RESOURCE_ATTRIBUTES=squad=payments\n" in result.output
+
+
+def test_repository_profile_label_is_team():
+    """The stack's Team variable reads `team`: the default block must produce it."""
+    result = run(ROOT, "--team", "payments")
+    assert "OTEL_RESOURCE_ATTRIBUTES=team=payments" in result.output
