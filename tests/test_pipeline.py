@@ -1,0 +1,425 @@
+"""The pipeline configs (pipeline/*): valid, consistent with each other and with the profile.
+
+Each test states why a setting matters for the dashboard; no collector or
+Tempo binary runs here, so their configs are checked against what the
+dashboard's queries and ccdash's catalogue need. Prometheus does run: its
+config is checked by promtool and then loaded by a real Prometheus launched
+with the stack's own flags.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from ccdash.config import load as load_config
+from ccdash.harness import INSTALL_HINT
+from ccdash.project import compile_project
+from ccdash.rules import RULES_FILE
+from ccdash.telemetry import (
+    OTEL_NAMES,
+    SPAN_LATENCY_BUCKETS,
+    TOKEN_LABEL_SCHEMAS,
+    TOKEN_TYPES,
+)
+from tests.conftest import ROOT, flagship_for, require_tool
+from tests.pipeline_files import (
+    COLLECTOR,
+    PROMETHEUS,
+    TEMPO,
+    go_duration,
+    load,
+    service,
+    to_host,
+)
+
+PROFILE = load_config(ROOT).profile
+RULES = ROOT / "rules" / RULES_FILE
+# Labels Tempo's span metrics carry without any configured dimension.
+TEMPO_DEFAULT_LABELS = {"service", "span_name", "span_kind", "status_code", "le"}
+WEEK = 7 * 24 * 3600
+
+
+def collector() -> dict:
+    return load(COLLECTOR)
+
+
+def metrics_processors() -> list[str]:
+    return collector()["service"]["pipelines"]["metrics"]["processors"]
+
+
+# --- the collector -----------------------------------------------------------
+
+
+def test_collector_receives_otlp_on_both_standard_ports():
+    protocols = collector()["receivers"]["otlp"]["protocols"]
+    assert protocols["grpc"]["endpoint"] == "0.0.0.0:4317"
+    assert protocols["http"]["endpoint"] == "0.0.0.0:4318"
+    for pipeline in collector()["service"]["pipelines"].values():
+        assert pipeline["receivers"] == ["otlp"]
+
+
+def test_every_component_a_pipeline_names_is_defined():
+    """The collector refuses to start on an undefined component; catch it here."""
+    config = collector()
+    for name, pipeline in config["service"]["pipelines"].items():
+        for kind in ("receivers", "processors", "exporters"):
+            for component in pipeline.get(kind, []):
+                assert component in config[kind], f"{name}: {kind} {component} undefined"
+
+
+def test_deltatocumulative_runs_before_batch():
+    """Batching first would merge a delta stream's points before they are accumulated."""
+    processors = metrics_processors()
+    assert "deltatocumulative" in processors and "batch" in processors
+    assert processors.index("deltatocumulative") < processors.index("batch")
+    assert processors[0] == "memory_limiter"  # refuse data before doing work on it
+    assert processors[-1] == "batch"
+
+
+def test_series_live_long_enough_for_bursty_fleets():
+    exporter = collector()["exporters"]["prometheus"]
+    expiration = go_duration(exporter["metric_expiration"])
+    assert expiration >= WEEK, "the default 5m drops an idle session's series"
+    # Forgetting a delta stream's running total earlier than the exporter forgets
+    # the series would restart it from one delta: keep both the same.
+    max_stale = go_duration(collector()["processors"]["deltatocumulative"]["max_stale"])
+    assert max_stale == expiration
+
+
+def test_go_duration_rejects_days():
+    assert go_duration("168h") == WEEK
+    with pytest.raises(ValueError):
+        go_duration("7d")
+
+
+def test_resource_attributes_become_labels():
+    """team / cost_center arrive as resource attributes; attribution needs them as labels."""
+    exporter = collector()["exporters"]["prometheus"]
+    converted = exporter.get("resource_to_telemetry_conversion", {}).get("enabled") is True
+    constant = PROFILE.attribution_label in exporter.get("resource_constant_labels", {}).get(
+        "include", []
+    )
+    assert converted or constant
+
+
+def test_exporter_naming_is_the_profile_s():
+    """The prometheus exporter appends unit and _total suffixes: the `collector` naming."""
+    assert PROFILE.naming == "collector", (
+        "ccdash.yaml's naming is not what pipeline/otel-collector.yaml produces"
+    )
+    exporter = collector()["exporters"]["prometheus"]
+    assert exporter.get("add_metric_suffixes", True) is True
+    assert collector()["service"]["pipelines"]["metrics"]["exporters"] == ["prometheus"]
+
+
+def test_token_type_transform_is_in_the_pipeline_iff_the_profile_says_so():
+    in_pipeline = "transform/token_type" in metrics_processors()
+    assert in_pipeline == (PROFILE.token_label_schema == "token_type"), (
+        "ccdash.yaml token_label and the collector's metrics pipeline disagree"
+    )
+    if in_pipeline:
+        processors = metrics_processors()
+        assert processors.index("transform/token_type") < processors.index("deltatocumulative")
+
+
+def test_token_type_transform_produces_the_catalogue_s_schema():
+    """The OTTL statements rename exactly what ccdash.telemetry expects, on tokens only."""
+    (block,) = collector()["processors"]["transform/token_type"]["metric_statements"]
+    assert block["context"] == "datapoint"
+    # lines_of_code and active_time carry a `type` label too: they must keep it.
+    assert block["conditions"] == [f'metric.name == "{OTEL_NAMES["tokens"]}"']
+    label, values = TOKEN_LABEL_SCHEMAS["token_type"]
+    statements = block["statements"]
+    assert statements[0] == (
+        f'set(attributes["{label}"], attributes["type"]) where attributes["type"] != nil'
+    )
+    renames = dict(
+        re.findall(
+            rf'replace_pattern\(attributes\["{label}"\], "\^(\w+)\$", "(\w+)"\)',
+            " ".join(statements),
+        )
+    )
+    expected = {t: values[t] for t in TOKEN_TYPES if values[t] != t}
+    assert renames == expected
+    assert statements[-1] == 'delete_key(attributes, "type")'
+
+
+def test_traces_go_to_tempo_over_otlp():
+    (exporter,) = collector()["service"]["pipelines"]["traces"]["exporters"]
+    assert exporter.split("/")[0] == "otlp"
+    assert collector()["exporters"][exporter]["endpoint"].startswith("tempo:")
+
+
+# --- Tempo -------------------------------------------------------------------
+
+
+def tempo() -> dict:
+    return load(TEMPO)
+
+
+def test_span_metrics_are_tempo_s_in_the_profile():
+    assert PROFILE.span_metrics == "tempo", (
+        "ccdash.yaml's span_metrics is not what pipeline/tempo.yaml produces"
+    )
+
+
+def test_span_metrics_processor_is_switched_on_by_the_overrides():
+    """Generator configured without the override: no metrics, no error (seed 001)."""
+    overrides = tempo()["overrides"]["defaults"]["metrics_generator"]
+    assert "span-metrics" in overrides["processors"]
+    assert "span_metrics" in tempo()["metrics_generator"]["processor"]
+    assert tempo()["metrics_generator"]["storage"]["remote_write"], "nowhere to send them"
+
+
+def _span_queries() -> list[str]:
+    """Every PromQL text over raw span metrics: panels without rules, and the rules."""
+    flavour = PROFILE.spans
+    model = flagship_for(recording_rules=False)
+    texts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("expr"), str):
+                texts.append(node["expr"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(model)
+    for group in compile_project(load_config(ROOT)).rule_groups:
+        texts += [rule["expr"] for rule in group["rules"]]
+    raw = (flavour.calls, flavour.latency_bucket, flavour.latency_sum, flavour.latency_count)
+    return [t for t in texts if any(name in t for name in raw)]
+
+
+def _labels_in(expr: str) -> set[str]:
+    labels = set(re.findall(r'\b([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)\s*"', expr))
+    for group in re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", expr):
+        labels |= {label.strip() for label in group.split(",") if label.strip()}
+    return labels
+
+
+def test_dimensions_cover_every_label_the_span_queries_read():
+    queries = _span_queries()
+    assert queries, "no span-metric query found: did the catalogue move?"
+    used = set().union(*map(_labels_in, queries)) - TEMPO_DEFAULT_LABELS
+    dimensions = tempo()["metrics_generator"]["processor"]["span_metrics"]["dimensions"]
+    assert used <= set(dimensions), f"queries read {sorted(used - set(dimensions))}"
+    # Claude Code's attributes, as the issue and the reference name them.
+    assert set(dimensions) == {"model", "tool_name", "success"}
+    # A dimension named like a default label would be renamed `__<name>`.
+    assert not set(dimensions) & TEMPO_DEFAULT_LABELS
+
+
+def test_histogram_buckets_reach_minutes_and_match_the_catalogue():
+    buckets = tempo()["metrics_generator"]["processor"]["span_metrics"]["histogram_buckets"]
+    assert buckets == list(SPAN_LATENCY_BUCKETS)
+    assert max(buckets) >= 300  # multi-minute interactions and approvals
+    assert buckets == sorted(buckets)
+
+
+def test_tempo_receivers_listen_beyond_localhost():
+    """Tempo 2.7+ listens on localhost by default: the collector could not reach it."""
+    protocols = tempo()["distributor"]["receivers"]["otlp"]["protocols"]
+    assert protocols["grpc"]["endpoint"].startswith("0.0.0.0:")
+    assert protocols["http"]["endpoint"].startswith("0.0.0.0:")
+
+
+# --- Prometheus --------------------------------------------------------------
+
+
+def prometheus_config() -> dict:
+    return load(PROMETHEUS)
+
+
+def test_promtool_checks_the_config_and_the_rules_it_loads():
+    promtool = require_tool("promtool", INSTALL_HINT)
+    result = subprocess.run(
+        [promtool, "check", "config", str(PROMETHEUS)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 1 rule files found" in result.stdout
+    assert f"Checking {RULES.relative_to(ROOT)}" in result.stdout or str(RULES) in result.stdout
+
+
+def test_prometheus_loads_the_generated_rules_file():
+    (rule_file,) = prometheus_config()["rule_files"]
+    assert (PROMETHEUS.parent / rule_file).resolve() == RULES.resolve()
+
+
+def test_scrape_and_evaluation_interval_are_the_rules_interval():
+    """The rules record 15 s growth; a coarser scrape hides a reset plus growth."""
+    config = prometheus_config()["global"]
+    assert config["scrape_interval"] == config["evaluation_interval"]
+    intervals = {g.get("interval") for g in yaml.safe_load(RULES.read_text())["groups"]}
+    assert intervals, "no rule groups"
+    # Every rule group's interval is a multiple of the scrape interval.
+    scrape = go_duration(config["scrape_interval"])
+    for interval in intervals:
+        assert go_duration(interval) % scrape == 0, interval
+    assert scrape == 15
+
+
+def test_collector_is_scraped_with_honor_labels():
+    (job,) = [
+        j
+        for j in prometheus_config()["scrape_configs"]
+        if any(t.endswith(":8889") for sc in j.get("static_configs", []) for t in sc["targets"])
+    ]
+    assert job["honor_labels"] is True
+
+
+@pytest.fixture(scope="module")
+def stack_prometheus(tmp_path_factory):
+    """A real Prometheus started with stack/compose.yaml's command, paths mapped to the repo."""
+    binary = require_tool("prometheus", INSTALL_HINT)
+    data = tmp_path_factory.mktemp("stack-prometheus")
+    port = _free_port()
+    args = []
+    for arg in service("prometheus")["command"]:
+        name, _, value = arg.partition("=")
+        if name == "--config.file":
+            arg = f"{name}={to_host('prometheus', value)}"
+        elif name == "--storage.tsdb.path":
+            arg = f"{name}={data / 'tsdb'}"
+        args.append(arg)
+    args += [f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+    log = data / "prometheus.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"prometheus refused the stack's flags or config: {log.read_text()}")
+            try:
+                if requests.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "prometheus not ready after 60 s"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def loaded_rules(url: str) -> list[dict]:
+    answer = requests.get(f"{url}/api/v1/rules", timeout=10).json()
+    return [r for g in answer["data"]["groups"] for r in g["rules"]]
+
+
+def test_stack_prometheus_loads_every_rule(stack_prometheus):
+    recorded = {
+        r["record"] for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]
+    }
+    loaded = loaded_rules(stack_prometheus)
+    assert {r["name"] for r in loaded} == recorded
+    assert all(r["health"] != "err" for r in loaded)
+
+
+def test_stack_prometheus_accepts_remote_write(stack_prometheus):
+    """Tempo's span metrics arrive by remote write: 404 means the receiver is off."""
+    flags = requests.get(f"{stack_prometheus}/api/v1/status/flags", timeout=10).json()["data"]
+    assert flags["web.enable-remote-write-receiver"] == "true"
+    answer = requests.post(f"{stack_prometheus}/api/v1/write", data=b"", timeout=10)
+    assert answer.status_code != 404 and answer.status_code < 500, answer.text
+
+
+# --- Mimir's ruler -----------------------------------------------------------
+# mimirtool is not packaged in any registry this machine reaches (PyPI, npm,
+# Debian), so these tests apply what its `rules` commands check, from its source
+# (pkg/mimirtool/rules: parser.go, rules.go), to both the rules file and the
+# PrometheusRule's spec.groups:
+# - ParseBytes: the file is a RuleNamespace {namespace?, groups} decoded with
+#   KnownFields(true), then each group validated by Prometheus's rulefmt (which
+#   `promtool check rules` runs); group names non-empty and unique per namespace;
+# - `rules lint`: every expr must equal the PromQL parser's rendering of it, or
+#   lint rewrites it (compared with a real Prometheus's rendering, /api/v1/rules);
+# - `rules check`: recording rule names of the level:metric:operation form
+#   (--strict: at least two colons);
+# - the ruler's default limits: 20 rules per group, 70 groups per tenant.
+
+GROUP_KEYS = {"name", "interval", "query_offset", "limit", "rules", "labels", "remote_write"}
+RULE_KEYS = {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
+PROMETHEUS_RULE = ROOT / "k8s" / "rules" / "ccdash-claude-code.yaml"
+
+
+def _namespaces() -> dict[str, dict]:
+    """What Mimir would load: the file (namespace = file name stem) and the resource's groups."""
+    resource = yaml.safe_load(PROMETHEUS_RULE.read_text())
+    return {
+        Path(RULES_FILE).stem: yaml.safe_load(RULES.read_text()),
+        resource["metadata"]["name"]: {"groups": resource["spec"]["groups"]},
+    }
+
+
+def test_prometheus_rule_holds_exactly_the_rules_file_groups():
+    file_groups, resource_groups = (ns["groups"] for ns in _namespaces().values())
+    assert resource_groups == file_groups
+
+
+def test_rule_groups_parse_as_mimirtool_does():
+    for namespace, body in _namespaces().items():
+        assert set(body) <= {"namespace", "groups"}, namespace
+        names = [g["name"] for g in body["groups"]]
+        assert all(names) and len(names) == len(set(names)), namespace
+        assert len(names) <= 70
+        for group in body["groups"]:
+            assert set(group) <= GROUP_KEYS, group["name"]
+            assert 0 < len(group["rules"]) <= 20, group["name"]
+            for rule in group["rules"]:
+                assert set(rule) <= RULE_KEYS and ("record" in rule) != ("alert" in rule)
+
+
+def test_recording_rule_names_pass_mimirtool_check_strict():
+    for body in _namespaces().values():
+        for group in body["groups"]:
+            for rule in group["rules"]:
+                assert len(rule["record"].split(":")) >= 3, rule["record"]
+
+
+def test_mimirtool_lint_would_change_no_expression(stack_prometheus):
+    """lint rewrites an expr unless it is already the parser's own rendering."""
+    rendered = {r["name"]: r["query"] for r in loaded_rules(stack_prometheus)}
+    for body in _namespaces().values():
+        for group in body["groups"]:
+            for rule in group["rules"]:
+                assert rule["expr"] == rendered[rule["record"]], json.dumps(
+                    {"ours": rule["expr"], "parser": rendered[rule["record"]]}, indent=1
+                )
+
+
+def test_kustomize_base_ships_the_prometheus_rule():
+    kubectl = require_tool("kubectl", "install kubectl to validate the kustomize base")
+    result = subprocess.run(
+        [kubectl, "kustomize", str(ROOT / "k8s")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    (rule,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "PrometheusRule"]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
