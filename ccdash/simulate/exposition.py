@@ -20,11 +20,12 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ccdash.openmetrics import BlockWriter, Labels
 from ccdash.simulate.fleet import Fleet, Process, Span
+from ccdash.simulate.scenarios import Scenario
 from ccdash.telemetry import (
     SPAN_KIND,
     SPAN_LATENCY_BUCKETS,
@@ -41,6 +42,7 @@ SPAN_COLLECTION_INTERVAL = 15
 SPAN_COLLECTION_OFFSET = 3
 SPAN_STALE = 15 * 60
 INSTANCE = "otel-collector:8889"
+COLLECTOR_JOB = "otel-collector"
 
 
 def first_scrape_after(t: float) -> int:
@@ -89,10 +91,25 @@ def stream_labels(key: str, extra: Labels, profile: Profile) -> dict[str, str]:
     return labels
 
 
+def pipeline_profile(scenario: Scenario, profile: Profile) -> Profile:
+    """The profile the simulated pipeline writes: the dashboard's, unless a fault knob differs."""
+    changes = {}
+    if scenario.token_label:
+        changes["token_label_schema"] = scenario.token_label
+    if scenario.span_flavour:
+        changes["span_metrics"] = scenario.span_flavour
+    return replace(profile, **changes) if changes else profile
+
+
 def exports(fleet: Fleet, profile: Profile) -> dict[tuple[str, Labels], list[Export]]:
-    """Every export of every series, keyed by (metric name, labels), in time order."""
+    """Every export of every series, keyed by (metric name, labels), in time order.
+
+    With delta temporality an export carries only what the stream grew since
+    the process's previous export, and a stream that did not grow is not exported.
+    """
     result: dict[tuple[str, Labels], list[Export]] = defaultdict(list)
     include = fleet.scenario.include_session_id
+    delta = fleet.scenario.temporality == "delta"
     for process in fleet.processes:
         base = process_labels(process, profile, include)
         totals: dict[tuple[str, Labels], float] = {}
@@ -100,15 +117,17 @@ def exports(fleet: Fleet, profile: Profile) -> dict[tuple[str, Labels], list[Exp
         increments = process.increments
         i = 0
         for t in process.export_times():
+            grown: dict[tuple[str, Labels], float] = {}
             while i < len(increments) and increments[i][0] <= t:
                 _, key, extra, amount = increments[i]
                 stream = (key, extra)
                 totals[stream] = totals.get(stream, 0) + amount
+                grown[stream] = grown.get(stream, 0) + amount
                 if stream not in keys:
                     labels = {**base, **stream_labels(key, extra, profile)}
                     keys[stream] = (profile.metric(key), tuple(sorted(labels.items())))
                 i += 1
-            for stream, value in totals.items():
+            for stream, value in (grown if delta else totals).items():
                 result[keys[stream]].append(Export(t, value, process, stream))
     for series in result.values():
         series.sort(key=lambda e: e.time)
@@ -139,6 +158,7 @@ class _SpanSeries:
 def span_series(fleet: Fleet, profile: Profile) -> list[_SpanSeries]:
     """Cumulative histogram and call counts per span-metric series, at each collection."""
     flavour = profile.spans
+    dimensions = fleet.scenario.span_dimensions
     grouped: dict[Labels, list[Span]] = defaultdict(list)
     for span in fleet.spans:
         labels = {
@@ -147,9 +167,9 @@ def span_series(fleet: Fleet, profile: Profile) -> list[_SpanSeries]:
             "span_kind": SPAN_KIND,
             "status_code": STATUS_ERROR if span.error else STATUS_OK,
         }
-        if span.name == SPAN_LLM_REQUEST:
+        if span.name == SPAN_LLM_REQUEST and "model" in dimensions:
             labels["model"] = span.model
-        if span.name == SPAN_TOOL:
+        if span.name == SPAN_TOOL and "tool_name" in dimensions:
             labels["tool_name"] = span.tool_name
         grouped[tuple(sorted(labels.items()))].append(span)
     result = []
@@ -206,18 +226,35 @@ def _collect(labels: Labels, spans: list[Span], until: float) -> _SpanSeries:
 
 def write_openmetrics(fleet: Fleet, profile: Profile, directory: Path) -> tuple[list[Path], int]:
     """Write the fleet's samples under `directory`; returns the files and the sample count."""
-    writer = BlockWriter(directory, fleet.scenario.name)
+    scenario = fleet.scenario
+    profile = pipeline_profile(scenario, profile)
+    writer = BlockWriter(directory, scenario.name)
     by_family: dict[str, list[tuple[Labels, list[Export]]]] = defaultdict(list)
     for (name, labels), series in exports(fleet, profile).items():
         by_family[name].append((labels, series))
-    expiration = fleet.scenario.metric_expiration
+    expiration = scenario.metric_expiration
+    # A collector that goes down takes every later sample of Claude Code's counters with it.
+    until = fleet.end
+    if scenario.collector_down_at is not None:
+        until = scenario.start + scenario.collector_down_at * 3600
     for name in sorted(by_family):
         writer.start_family(name)
         for labels, series in sorted(by_family[name], key=lambda item: item[0]):
-            writer.write(name, labels, exposed_samples(series, expiration, fleet.end))
-    if fleet.scenario.span_metrics:
+            writer.write(name, labels, exposed_samples(series, expiration, until))
+    if scenario.span_metrics:
         _write_spans(writer, span_series(fleet, profile), profile)
+    if scenario.collector_down_at is not None:
+        _write_up(writer, scenario.start, until, fleet.end)
     return writer.close(), writer.samples
+
+
+def _write_up(writer: BlockWriter, start: float, down: float, end: float) -> None:
+    """Prometheus's own `up` for the collector's target: 1 while it answers, then 0."""
+    writer.start_family("up")
+    labels = (("instance", INSTANCE), ("job", COLLECTOR_JOB))
+    first = first_scrape_after(start)
+    scrapes = range(first, int(end) + 1, SCRAPE_INTERVAL)
+    writer.write("up", labels, ((s, 1 if s <= down else 0) for s in scrapes))
 
 
 def _write_spans(writer: BlockWriter, series: list[_SpanSeries], profile: Profile) -> None:

@@ -40,6 +40,19 @@ class Scenario:
     work_hours: tuple[float, float] = (7.0, 19.0)
     hosts: int = 15
     span_metrics: bool = True
+    # Pipeline faults for `ccdash doctor` (defaults: a healthy pipeline).
+    # "delta": each export carries only the increment since the previous one
+    # (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE unset, no deltatocumulative).
+    temporality: str = "cumulative"
+    # Attributes Tempo's span-metrics processor keeps as dimensions.
+    span_dimensions: tuple[str, ...] = ("model", "tool_name")
+    # Span metrics of this flavour whatever the dashboard's profile says (None: the profile's).
+    span_flavour: str | None = None
+    # Token-type label schema the pipeline writes (None: the profile's).
+    token_label: str | None = None
+    # Hours after the start when the collector's target goes down: an `up` series
+    # (1, then 0) is written and Claude Code's samples stop. None: no `up` series.
+    collector_down_at: float | None = None
     # (start hour from origin, duration minutes): sessions placed by hand.
     extra_sessions: tuple[tuple[float, float], ...] = ()
     # Evaluation windows the truth file and the tests use: (end hour, range hours).
@@ -69,6 +82,75 @@ class Scenario:
             pairs = [(self.end, DAY), (self.end, 6 * HOUR)]
         return [(t + NOW_PHASE, r) for t, r in pairs]
 
+
+def _fault(name: str, description: str, seed: int, **changes) -> Scenario:
+    """A small healthy fleet (4 users, half a day) with one pipeline fault, for `ccdash doctor`."""
+    small = {
+        "users": 4,
+        "days": 0.5,
+        "sessions_per_day": (3, 4),
+        "short_share": 0.2,
+        "long_minutes": (20, 60),
+        "work_hours": (7.0, 10.0),
+        "hosts": 4,
+    }
+    return Scenario(name=name, description=description, seed=seed, **{**small, **changes})
+
+
+DOCTOR_FAULTS = (
+    _fault(
+        "fault-delta",
+        "Delta temporality reaching Prometheus unconverted: values that do not accumulate.",
+        seed=11,
+        temporality="delta",
+    ),
+    _fault(
+        "fault-no-session-id",
+        "OTEL_METRICS_INCLUDE_SESSION_ID=false with concurrent sessions: colliding writers.",
+        seed=12,
+        include_session_id=False,
+        sessions_per_day=(5, 6),
+        short_share=0.0,
+        long_minutes=(40, 120),
+        work_hours=(7.0, 9.0),
+    ),
+    _fault(
+        "fault-expiration",
+        "The collector's metric_expiration left at 5 min: series vanish after each session.",
+        seed=13,
+        metric_expiration=5 * 60,
+    ),
+    _fault(
+        "fault-no-spans",
+        "Tempo's metrics-generator not activated by its overrides: no span metrics.",
+        seed=14,
+        span_metrics=False,
+    ),
+    _fault(
+        "fault-span-dimensions",
+        "Span metrics without the model and tool_name dimensions.",
+        seed=15,
+        span_dimensions=(),
+    ),
+    _fault(
+        "fault-collector-spans",
+        "Span metrics from the collector's spanmetrics connector instead of Tempo.",
+        seed=16,
+        span_flavour="collector",
+    ),
+    _fault(
+        "fault-token-type",
+        "A transform processor renamed the token label `type` to `token_type`.",
+        seed=17,
+        token_label="token_type",
+    ),
+    _fault(
+        "fault-collector-down",
+        "The collector's scrape target goes down 2 hours before the end.",
+        seed=18,
+        collector_down_at=9.0,
+    ),
+)
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
@@ -150,6 +232,7 @@ SCENARIOS: dict[str, Scenario] = {
             models={"claude-sonnet-4-5": 0.5, "claude-opus-4-7[1m]": 0.3, "claude-opus-4-7": 0.2},
             seed=6,
         ),
+        *DOCTOR_FAULTS,
         *(
             Scenario(
                 name=name,
