@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -18,7 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from click.testing import CliRunner
 
+from ccdash.cli import cli
 from ccdash.config import load as load_config
 from ccdash.harness import INSTALL_HINT
 from ccdash.project import compile_project
@@ -321,8 +324,6 @@ def stack_prometheus(tmp_path_factory):
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -423,3 +424,18 @@ def test_kustomize_base_ships_the_prometheus_rule():
     (rule,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "PrometheusRule"]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
     assert rule["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
+
+
+def test_build_check_covers_the_prometheus_rule(project):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--project", str(project), "build"]).exit_code == 0
+    resource = project / "k8s" / "rules" / "ccdash-claude-code.yaml"
+    resource.write_text(resource.read_text().replace("interval: 15s", "interval: 1m"))
+    (resource.parent / "old-rules.yaml").write_text("kind: PrometheusRule\n")
+    result = runner.invoke(cli, ["--project", str(project), "build", "--check"])
+    assert result.exit_code == 1
+    assert "stale: k8s/rules/ccdash-claude-code.yaml" in result.output
+    assert "not built by any dashboard: k8s/rules/old-rules.yaml" in result.output
+    assert runner.invoke(cli, ["--project", str(project), "build"]).exit_code == 0
+    assert not (resource.parent / "old-rules.yaml").exists()
+    assert runner.invoke(cli, ["--project", str(project), "build", "--check"]).exit_code == 0
