@@ -275,6 +275,65 @@ def _print_report(report) -> None:
         click.echo(f"  hint: {hint}")
 
 
+@cli.command()
+@click.option(
+    "--prometheus",
+    "url",
+    required=True,
+    envvar="PROMETHEUS_URL",
+    help="Prometheus base URL (or PROMETHEUS_URL). Credentials: PROMETHEUS_TOKEN, or "
+    "PROMETHEUS_USER and PROMETHEUS_PASSWORD.",
+)
+@click.option(
+    "--range",
+    "range_",
+    default="7d",
+    show_default=True,
+    help="Lookback ending at --at (series-shape checks read at most its last day).",
+)
+@click.option(
+    "--at",
+    "--time",
+    "at",
+    default="now",
+    show_default=True,
+    help="Evaluation time: now, a Unix timestamp or an ISO 8601 time.",
+)
+@click.option(
+    "--tempo-metrics",
+    is_flag=True,
+    help="Span metrics are expected: their absence or missing dimensions are errors.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@profile_options
+def doctor(config: Config, url: str, range_: str, at: str, tempo_metrics: bool, fmt: str) -> None:
+    """Diagnose the Claude Code telemetry pipeline behind a Prometheus: evidence and fixes.
+
+    Exit codes: 0 nothing or only information, 1 a warning, 2 an error,
+    3 Prometheus unreachable or answering something that is not its API.
+    """
+    from ccdash.doctor import diagnose
+    from ccdash.doctor.render import as_json, text
+    from ccdash.project import compile_project
+    from ccdash.promapi import PrometheusClient
+    from ccdash.promql import parse_duration
+
+    try:
+        range_s = parse_duration(range_)
+    except ValueError as exc:
+        raise ConfigError(f"--range: {exc}") from None
+    when = _parse_time(at, "--at")
+    client = PrometheusClient(url)
+    flagship = [d for d in compile_project(config).dashboards if d.uid == "claude-code"]
+    if not flagship:
+        raise ConfigError("the doctor maps findings to the claude-code dashboard; none was built")
+    report = diagnose(client, flagship[0].model, config.profile, when, range_s, tempo_metrics)
+    click.echo(as_json(report) if fmt == "json" else text(report))
+    sys.exit(report.exit_code)
+
+
 def grafana_options(command):
     """--instance / --url, --ca-cert, --insecure: build the Grafana client (credentials: env)."""
 
@@ -554,7 +613,7 @@ def _progress(label: str):
     return wrap
 
 
-def _parse_time(text: str) -> float:
+def _parse_time(text: str, option: str = "--time") -> float:
     if text == "now":
         return clock.time()
     try:
@@ -565,7 +624,7 @@ def _parse_time(text: str) -> float:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
         raise ConfigError(
-            f"--time: {text!r} is not now, a Unix timestamp or an ISO 8601 time"
+            f"{option}: {text!r} is not now, a Unix timestamp or an ISO 8601 time"
         ) from None
 
 

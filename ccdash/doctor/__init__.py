@@ -1,0 +1,73 @@
+"""`ccdash doctor`: what is wrong between Claude Code and this Prometheus, the evidence, the fix.
+
+The checks run in a fixed order because later ones depend on earlier
+answers: the inventory of names decides the naming the data has (so a
+dashboard built for the wrong naming still gets its other faults
+diagnosed), and the freshness timeline says where the newest data is (so the
+series-shape checks read the day before it, not an empty window).
+Each finding names the panels it breaks, derived from the compiled dashboard.
+"""
+
+from __future__ import annotations
+
+import time as clock
+
+from ccdash.doctor import identity, presence, series
+from ccdash.doctor.context import Context
+from ccdash.doctor.findings import EXIT_CODES, Finding, Report
+from ccdash.doctor.panels import affected, affected_variables, target_uses
+from ccdash.promapi import PrometheusClient
+from ccdash.telemetry import Profile
+
+__all__ = ["EXIT_CODES", "Finding", "Report", "diagnose", "presence_findings"]
+
+
+def presence_findings(
+    client: PrometheusClient,
+    model: dict,
+    profile: Profile,
+    time: float,
+    range_s: float,
+    tempo_metrics: bool = False,
+) -> list[Finding]:
+    """Are the dashboard's metrics there under its names: what `ccdash verify` explains with."""
+    ctx = Context(client, profile, model, time, range_s, tempo_metrics)
+    return _presence(ctx)
+
+
+def _presence(ctx: Context) -> list[Finding]:
+    presence.inventory(ctx)
+    findings = presence.naming(ctx)
+    if any(f.id in ("no-metrics", "naming-unknown") for f in findings):
+        return findings
+    return findings + presence.rules(ctx) + presence.spans(ctx)
+
+
+def diagnose(
+    client: PrometheusClient,
+    model: dict,
+    profile: Profile,
+    time: float,
+    range_s: float,
+    tempo_metrics: bool = False,
+) -> Report:
+    """Every check against one Prometheus, each finding mapped to the panels it breaks."""
+    started = clock.monotonic()
+    ctx = Context(client, profile, model, time, range_s, tempo_metrics)
+    findings = _presence(ctx)
+    stop = any(f.id in ("no-metrics", "naming-unknown") for f in findings)
+    findings += series.freshness(ctx)
+    if not stop:
+        findings += series.counters(ctx)
+        findings += series.expiration(ctx)
+        findings += presence.token_label(ctx)
+        findings += identity.identity(ctx)
+        findings += identity.services(ctx)
+    uses = target_uses(model, profile)
+    for finding in findings:
+        if finding.breaks is not None:
+            finding.panels = affected(uses, finding.breaks)
+            finding.variables = affected_variables(model, profile, finding.breaks)
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: order[f.severity])
+    return Report(client.url, time, range_s, findings, clock.monotonic() - started)

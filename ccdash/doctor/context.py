@@ -1,0 +1,98 @@
+"""What every check needs: the client, the profile, the evaluation window, and query helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ccdash.errors import PrometheusError
+from ccdash.promapi import PrometheusClient
+from ccdash.telemetry import Profile
+
+DAY = 86400.0
+
+
+@dataclass
+class Context:
+    """The doctor's view of one Prometheus.
+
+    `built` is the profile the dashboard was built for; `profile` is the one
+    the data matches (the same unless the naming differs), so checks after a
+    naming mismatch still look at the metrics that are there.
+    """
+
+    client: PrometheusClient
+    built: Profile
+    model: dict  # the compiled dashboard: what its panels read
+    time: float
+    range_s: float
+    tempo_metrics: bool = False
+    profile: Profile = field(init=False)
+    names: set[str] = field(default_factory=set)
+    # Where the newest Claude Code data is; checks of series shape look at
+    # the day before it, so a stale pipeline still gets diagnosed.
+    last_data: float | None = None
+
+    def __post_init__(self) -> None:
+        self.profile = self.built
+
+    @property
+    def window(self) -> str:
+        return duration(self.range_s)
+
+    @property
+    def claude_regex(self) -> str:
+        """The Claude Code counter names of the matched profile, as a `__name__` regex."""
+        return "|".join(sorted(self.profile.names.values()))
+
+    def claude(self, matchers: str = "") -> str:
+        """A selector of every Claude Code counter, with extra matchers."""
+        extra = f", {matchers}" if matchers else ""
+        return f'{{__name__=~"{self.claude_regex}"{extra}}}'
+
+    def shape_window(self) -> tuple[float, float]:
+        """(end, length) of the window series-shape checks read: at most a day of raw samples."""
+        end = self.time if self.last_data is None else min(self.time, self.last_data + 60)
+        return end, min(self.range_s, DAY)
+
+    def series(self, expr: str, at: float | None = None) -> list[dict]:
+        """An instant query's series; a query Prometheus rejects is an error, not 'no data'."""
+        result = self.client.query(expr, self.time if at is None else at)
+        if result.error:
+            raise PrometheusError(f"Prometheus rejected a doctor query ({result.error}): {expr}")
+        return result.series
+
+    def number(self, expr: str, at: float | None = None) -> float:
+        """A single-valued query's value, 0 when it has no result."""
+        found = self.series(expr, at)
+        return float(found[0]["value"][1]) if found else 0.0
+
+    def matrix(self, expr: str, start: float, end: float, step: float) -> list[dict]:
+        result = self.client.query_range(expr, start, end, step)
+        if result.error:
+            raise PrometheusError(f"Prometheus rejected a doctor query ({result.error}): {expr}")
+        return result.series
+
+
+def duration(seconds: float) -> str:
+    """A PromQL duration for a number of seconds."""
+    return f"{max(int(seconds), 1)}s"
+
+
+def regex_values(values: list[str]) -> str:
+    """An RE2 alternation matching exactly these values, quoted for a PromQL string."""
+    escaped = []
+    for value in values:
+        special = "".join("\\" + c if c in r".^$*+?()[]{}|\\" else c for c in value)
+        escaped.append(special.replace("\\", "\\\\").replace('"', '\\"'))
+    return "|".join(escaped)
+
+
+def ago(seconds: float) -> str:
+    """A human duration: 45 s, 12 min, 3.5 h, 2.1 d."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * DAY:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / DAY:.1f} d"

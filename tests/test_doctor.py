@@ -1,0 +1,277 @@
+"""`ccdash doctor` against a real Prometheus: each pipeline fault, simulated, is reported exactly.
+
+Every fault scenario is a small fleet with one fault (ccdash/simulate/
+scenarios.py DOCTOR_FAULTS), backfilled without recording rules (hence
+`--raw`) and served by a real Prometheus. The doctor must report exactly
+the expected finding ids, and nothing on the healthy `steady` fleet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ccdash.cli import cli
+from ccdash.doctor.findings import SPANS, Breaks
+from ccdash.doctor.identity import accepts
+from ccdash.doctor.panels import TargetUse, affected, target_uses
+from ccdash.doctor.presence import matching_naming
+from ccdash.doctor.series import clustered, session_tails
+from ccdash.harness import INSTALL_HINT, LocalPrometheus
+from ccdash.promql import prometheus_targets
+from ccdash.simulate import scenarios
+from ccdash.simulate.scenarios import NOW_PHASE
+from ccdash.telemetry import NAMINGS, Profile
+from tests.conftest import ROOT, require_tool
+
+TOKEN = "s3cr3t-doctor-token-value"
+
+
+def doctor(url: str, at: float, *args: str, range_: str = "1d", env: dict | None = None):
+    return CliRunner().invoke(
+        cli,
+        [
+            "--project",
+            str(ROOT),
+            "doctor",
+            "--prometheus",
+            url,
+            "--at",
+            f"{at:.0f}",
+            "--range",
+            range_,
+            "--format",
+            "json",
+            *args,
+        ],
+        env=env,
+    )
+
+
+def report(result) -> dict:
+    assert result.exit_code in (0, 1, 2), result.output
+    return json.loads(result.output)
+
+
+def ids(found: dict, *severities: str) -> set[str]:
+    return {f["id"] for f in found["findings"] if not severities or f["severity"] in severities}
+
+
+def end_of(name: str) -> float:
+    return scenarios.get(name).end + NOW_PHASE
+
+
+def span_panels(model: dict) -> set[str]:
+    """Panels reading span metrics, found independently of the doctor: by metric-name prefix."""
+    return {p["title"] for p, t in prometheus_targets(model) if "traces_spanmetrics" in t["expr"]}
+
+
+# (scenario, extra options, expected finding ids, expected exit code)
+FAULTS = [
+    ("fault-delta", [], {"delta-temporality"}, 2),
+    ("fault-no-session-id", [], {"no-session-id", "counter-collisions"}, 2),
+    ("fault-expiration", [], {"short-expiration"}, 1),
+    ("fault-no-spans", ["--tempo-metrics"], {"span-metrics-absent"}, 2),
+    ("fault-span-dimensions", ["--tempo-metrics"], {"span-dimensions-missing"}, 2),
+    ("fault-collector-spans", [], {"span-metrics-flavour"}, 1),
+    ("fault-token-type", [], {"token-label-mismatch"}, 2),
+    ("fault-collector-down", [], {"collector-down"}, 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "expected", "code"), FAULTS, ids=[f[0] for f in FAULTS]
+)
+def test_each_fault_is_reported_exactly(serve, name, options, expected, code):
+    _, client, _ = serve(name, rules=False)
+    result = doctor(client.url, end_of(name), "--raw", *options)
+    found = report(result)
+    assert ids(found) == expected, found
+    assert result.exit_code == code == found["exit_code"]
+    for finding in found["findings"]:
+        assert finding["evidence"] and finding["fix"]
+
+
+def test_healthy_fleet_has_no_findings(serve):
+    _, client, _ = serve("steady")
+    result = doctor(client.url, end_of("steady"), "--tempo-metrics", range_="3d")
+    assert report(result)["findings"] == []
+    assert result.exit_code == 0
+
+
+def test_data_ending_hours_before_now_is_stale(serve):
+    # The steady fleet's data ends ~19:30 on its last day; 12 h after the end
+    # the silence is longer than any night in its three days.
+    _, client, _ = serve("steady")
+    found = report(doctor(client.url, end_of("steady") + 12 * 3600, range_="3d"))
+    assert ids(found) == {"stale-data"}
+    (stale,) = found["findings"]
+    assert stale["severity"] == "warning"
+    assert re.search(r"about 1[6-7]\.\d h old", stale["evidence"][0]), stale["evidence"]
+
+
+def test_naming_mismatch_names_the_profile(serve):
+    _, client, _ = serve("steady")
+    found = report(doctor(client.url, end_of("steady"), "--profile", "mimir", range_="3d"))
+    assert ids(found) == {"naming-mismatch"}
+    (finding,) = found["findings"]
+    assert "`ccdash build --profile collector`" in finding["fix"]
+    assert "claude_code_cost_usage" in " ".join(finding["evidence"])
+
+
+def test_missing_recording_rules(serve):
+    _, client, _ = serve("fault-no-spans", rules=False)
+    found = report(doctor(client.url, end_of("fault-no-spans")))
+    assert ids(found, "warning", "error") == {"rules-missing"}
+    assert ids(found, "info") == {"span-metrics-absent"}
+
+
+def test_absent_span_metrics_are_information_unless_expected(serve):
+    _, client, model = serve("fault-no-spans", rules=False)
+    result = doctor(client.url, end_of("fault-no-spans"), "--raw")
+    found = report(result)
+    assert [(f["id"], f["severity"]) for f in found["findings"]] == [
+        ("span-metrics-absent", "info")
+    ]
+    assert result.exit_code == 0
+    assert set(found["findings"][0]["panels"]) == span_panels(model)
+
+
+def test_missing_span_dimensions_name_the_panels_grouping_by_them(serve):
+    _, client, model = serve("fault-span-dimensions", rules=False)
+    result = doctor(client.url, end_of("fault-span-dimensions"), "--raw")
+    (finding,) = report(result)["findings"]
+    assert finding["severity"] == "warning" and result.exit_code == 1
+    evidence = " ".join(finding["evidence"])
+    assert "no model label" in evidence and "no tool_name label" in evidence
+    grouping = {
+        p["title"]
+        for p, t in prometheus_targets(model)
+        if "traces_spanmetrics" in t["expr"] and re.search(r"\b(model|tool_name)\b", t["expr"])
+    }
+    assert set(finding["panels"]) == grouping
+    assert "Time blocked on user approval (p95)" not in finding["panels"]
+
+
+def test_findings_name_only_the_panels_they_break(serve):
+    _, client, model = serve("fault-token-type", rules=False)
+    (finding,) = report(doctor(client.url, end_of("fault-token-type"), "--raw"))["findings"]
+    assert "--token-label token_type" in finding["fix"]
+    assert "Cache hit ratio" in finding["panels"]
+    assert "Active time" not in finding["panels"]  # `type` there is active time's own label
+    assert not set(finding["panels"]) & span_panels(model)
+    _, client, _ = serve("fault-no-session-id", rules=False)
+    found = report(doctor(client.url, end_of("fault-no-session-id"), "--raw"))
+    by_id = {f["id"]: f for f in found["findings"]}
+    assert "Sessions" in by_id["no-session-id"]["panels"]
+    assert "Notional cost (USD)" not in by_id["no-session-id"]["panels"]
+    assert "Notional cost (USD)" in by_id["counter-collisions"]["panels"]
+
+
+def test_identity_variants_are_information_only(serve):
+    _, client, _ = serve("identity")
+    found = report(doctor(client.url, end_of("identity")))
+    assert ids(found) == {"no-user-email", "no-attribution", "service-names"}
+    assert ids(found, "warning", "error") == set()
+    names = " ".join(next(f for f in found["findings"] if f["id"] == "service-names")["evidence"])
+    assert "claude-code-desktop" in names
+
+
+def test_no_claude_code_metrics_at_all():
+    require_tool("prometheus", INSTALL_HINT)
+    with tempfile.TemporaryDirectory() as tmp, LocalPrometheus(Path(tmp)) as prom:
+        result = doctor(prom.url, end_of("steady"))
+    found = report(result)
+    assert ids(found) == {"no-metrics"}
+    assert result.exit_code == 2
+    assert "CLAUDE_CODE_ENABLE_TELEMETRY=1" in found["findings"][0]["fix"]
+
+
+def test_text_output_and_token_never_shown(serve):
+    _, client, _ = serve("fault-delta", rules=False)
+    args = [
+        "--project",
+        str(ROOT),
+        "doctor",
+        "--prometheus",
+        client.url,
+        "--at",
+        f"{end_of('fault-delta'):.0f}",
+        "--raw",
+    ]
+    result = CliRunner().invoke(cli, args, env={"PROMETHEUS_TOKEN": TOKEN})
+    assert result.exit_code == 2
+    assert "ERROR   delta-temporality" in result.output
+    assert "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative" in result.output
+    assert TOKEN not in result.output
+    unreachable = doctor("http://127.0.0.1:9", 0, env={"PROMETHEUS_TOKEN": TOKEN})
+    assert unreachable.exit_code == 3
+    assert TOKEN not in unreachable.output
+    assert "cannot reach Prometheus" in unreachable.output
+
+
+def test_bad_options_are_configuration_errors():
+    result = doctor("http://127.0.0.1:9", 0, range_="soon")
+    assert result.exit_code == 2 and "--range" in result.output
+    bad_time = CliRunner().invoke(
+        cli, ["--project", str(ROOT), "doctor", "--prometheus", "http://x:1", "--at", "later"]
+    )
+    assert bad_time.exit_code == 2 and "--at: 'later'" in bad_time.output
+
+
+# Pure logic.
+
+
+def test_naming_ties_prefer_the_built_profile():
+    exporter = set(NAMINGS["claude-code-exporter"].values())
+    collector = set(NAMINGS["collector"].values())
+    shared = exporter & collector
+    assert matching_naming(shared, "claude-code-exporter") == "claude-code-exporter"
+    assert matching_naming(shared, "collector") == "collector"
+    # The exporter's cost name breaks the tie even for a collector-built dashboard.
+    assert matching_naming(exporter, "collector") == "claude-code-exporter"
+    assert matching_naming({"claude_code.token.usage_tokens_total"}, "collector") is None
+
+
+def test_expiration_needs_a_cluster():
+    assert clustered([290.0, 295, 288, 299, 291]) == pytest.approx(291 + 15)
+    assert clustered([290.0, 295, 288, 299]) is None  # too few sessions
+    assert clustered([60.0, 600, 1800, 3000, 4000, 7000]) is None  # no common tail
+
+
+def test_session_tails_use_the_last_change():
+    def series(sid, values):
+        return {"metric": {"session_id": sid}, "values": [[t, str(v)] for t, v in values]}
+
+    matrix = [
+        series("a", [(100, 1), (115, 2), (130, 2), (145, 2)]),  # changed at 115, last 145
+        series("a", [(100, 1), (115, 1), (130, 1), (145, 1)]),  # no change since 100
+        series("b", [(100, 1), (115, 1), (9990, 1)]),  # still exposed at the window's end
+        series("c", [(40, 1), (55, 1)]),  # born at 40: a change, unless the window starts late
+    ]
+    assert session_tails(matrix, start=0, end=10_000) == {"a": 30.0, "c": 15.0}
+    # A series whose first sample is at the window's start may have changed before it.
+    assert session_tails(matrix, start=20, end=10_000) == {"a": 30.0}
+
+
+def test_service_filters():
+    def use(*matchers):
+        return TargetUse("p", frozenset({SPANS}), frozenset(), matchers)
+
+    assert accepts(use(("service", "=~", "claude-code.*")), "service", "claude-code-desktop")
+    assert not accepts(use(("service", "=", "claude-code")), "service", "claude-code-desktop")
+    assert accepts(use(("service", "=", "claude-code")), "job", "claude-code-desktop")
+    assert not accepts(use(("job", "!~", ".*desktop")), "job", "claude-code-desktop")
+
+
+def test_panel_mapping_is_derived_from_queries(flagship):
+    uses = target_uses(flagship, Profile())
+    sessions = affected(uses, Breaks(frozenset(NAMINGS["collector"]), frozenset({"session_id"})))
+    expected = {p["title"] for p, t in prometheus_targets(flagship) if "session_id" in t["expr"]}
+    assert set(sessions) == expected and "Sessions" in sessions
+    assert affected(uses, Breaks(frozenset({"commits"}))) == ["Commits and pull requests"]
