@@ -20,6 +20,7 @@ from ccdash.telemetry import Profile
 
 DEFAULT_ENDPOINT = "http://localhost:4317"
 PROTOCOLS = ("grpc", "http/protobuf")
+_STANDARD_PORTS = {4317: "grpc", 4318: "http/protobuf"}
 # The resource attribute for the cost centre (the telemetry reference's example).
 COST_CENTRE_ATTRIBUTE = "cost_center"
 # OTEL_RESOURCE_ATTRIBUTES keys: plain names, so the block is readable and no
@@ -78,6 +79,14 @@ def environment(
         raise ConfigError(f"endpoint {endpoint!r} must be an http:// or https:// URL")
     if protocol not in PROTOCOLS:
         raise ConfigError(f"protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    # The standard ports each serve one protocol; a mismatch fails on every export,
+    # and Claude Code only says so in its debug log.
+    expected = _STANDARD_PORTS.get(parsed.port or 0)
+    if expected and expected != protocol:
+        raise ConfigError(
+            f"endpoint port {parsed.port} is OTLP {expected}, not {protocol}: "
+            f"use --protocol {expected} or the other port"
+        )
     env = {
         "CLAUDE_CODE_ENABLE_TELEMETRY": "1",
         "OTEL_METRICS_EXPORTER": "otlp",

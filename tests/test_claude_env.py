@@ -100,6 +100,14 @@ def test_rejects_a_non_url_endpoint_and_unknown_protocol():
         environment(Profile(), endpoint="localhost:4317")
     with pytest.raises(ConfigError, match="protocol"):
         environment(Profile(), protocol="http/json")
+    with pytest.raises(ConfigError, match="port 4318 is OTLP http/protobuf"):
+        environment(Profile(), endpoint="http://localhost:4318")
+    with pytest.raises(ConfigError, match="port 4317 is OTLP grpc"):
+        environment(Profile(), endpoint="http://localhost:4317", protocol="http/protobuf")
+    env = environment(Profile(), endpoint="http://localhost:4318", protocol="http/protobuf")
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+    # Other ports (a proxy, a gateway) are the user's business.
+    environment(Profile(), endpoint="https://otel.example", protocol="http/protobuf")
 
 
 def test_shell_form_sourced_by_bash_equals_the_settings_form(project):
