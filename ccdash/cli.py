@@ -142,6 +142,9 @@ def simulate(
     if list_ or not scenario:
         for sc in scenarios.SCENARIOS.values():
             click.echo(f"{sc.name:15} {sc.description}")
+        click.echo("\nPipeline faults, for `ccdash doctor` (their figures are wrong on purpose):")
+        for sc in scenarios.FAULTS.values():
+            click.echo(f"{sc.name:22} {sc.description}")
         return
     try:
         chosen = scenarios.get(scenario)
@@ -326,10 +329,14 @@ def doctor(config: Config, url: str, range_: str, at: str, tempo_metrics: bool, 
         raise ConfigError(f"--range: {exc}") from None
     when = _parse_time(at, "--at")
     client = PrometheusClient(url)
-    flagship = [d for d in compile_project(config).dashboards if d.uid == "claude-code"]
+    project = compile_project(config)
+    flagship = [d for d in project.dashboards if d.uid == "claude-code"]
     if not flagship:
         raise ConfigError("the doctor maps findings to the claude-code dashboard; none was built")
-    report = diagnose(client, flagship[0].model, config.profile, when, range_s, tempo_metrics)
+    rules = project.rule_groups if config.profile.recording_rules else []
+    report = diagnose(
+        client, flagship[0].model, config.profile, when, range_s, tempo_metrics, rules
+    )
     click.echo(as_json(report) if fmt == "json" else text(report))
     sys.exit(report.exit_code)
 

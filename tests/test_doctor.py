@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from ccdash.cli import cli
+from ccdash.doctor import diagnose
 from ccdash.doctor.findings import SPANS, Breaks
 from ccdash.doctor.identity import accepts
 from ccdash.doctor.panels import TargetUse, affected, target_uses
@@ -125,10 +126,14 @@ def test_naming_mismatch_names_the_profile(serve):
 
 
 def test_missing_recording_rules(serve):
-    _, client, _ = serve("fault-no-spans", rules=False)
+    _, client, model = serve("fault-no-spans", rules=False)
     found = report(doctor(client.url, end_of("fault-no-spans")))
     assert ids(found, "warning", "error") == {"rules-missing"}
     assert ids(found, "info") == {"span-metrics-absent"}
+    rules = next(f for f in found["findings"] if f["id"] == "rules-missing")
+    recorded = {p["title"] for p, t in prometheus_targets(model) if "ccdash:" in t["expr"]}
+    assert set(rules["panels"]) == recorded
+    assert rules["variables"] == []  # the variables read raw series
 
 
 def test_absent_span_metrics_are_information_unless_expected(serve):
@@ -275,3 +280,21 @@ def test_panel_mapping_is_derived_from_queries(flagship):
     expected = {p["title"] for p, t in prometheus_targets(flagship) if "session_id" in t["expr"]}
     assert set(sessions) == expected and "Sessions" in sessions
     assert affected(uses, Breaks(frozenset({"commits"}))) == ["Commits and pull requests"]
+
+
+def test_a_filter_dropping_desktop_sessions_is_found(serve):
+    # The identity fleet has claude-code-desktop sessions; a recording rule
+    # that keeps only service="claude-code" would drop them before any panel.
+    _, client, model = serve("identity")
+    rule = {
+        "record": "ccdash:traces_spanmetrics_calls_total:delta1m_by_span",
+        "expr": 'sum by (span_name) (traces_spanmetrics_calls_total{service="claude-code"})',
+    }
+    groups = [{"name": "narrow", "rules": [rule]}]
+    found = diagnose(client, model, Profile(), end_of("identity"), 86400, rule_groups=groups)
+    assert found.ids("warning", "error") == {"service-filtered"}
+    (filtered,) = [f for f in found.findings if f.id == "service-filtered"]
+    assert filtered.evidence == [
+        f'recording rule {rule["record"]} filters out service="claude-code-desktop"'
+    ]
+    assert found.exit_code == 1

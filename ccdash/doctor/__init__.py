@@ -50,10 +50,15 @@ def diagnose(
     time: float,
     range_s: float,
     tempo_metrics: bool = False,
+    rule_groups: list[dict] | None = None,
 ) -> Report:
-    """Every check against one Prometheus, each finding mapped to the panels it breaks."""
+    """Every check against one Prometheus, each finding mapped to the panels it breaks.
+
+    `rule_groups` are ccdash's recording rules the dashboard reads: their
+    filters (e.g. on service.name) apply to the data before the panels'.
+    """
     started = clock.monotonic()
-    ctx = Context(client, profile, model, time, range_s, tempo_metrics)
+    ctx = Context(client, profile, model, time, range_s, tempo_metrics, rule_groups or [])
     findings = _presence(ctx)
     stop = any(f.id in ("no-metrics", "naming-unknown") for f in findings)
     findings += series.freshness(ctx)

@@ -26,6 +26,8 @@ class Context:
     time: float
     range_s: float
     tempo_metrics: bool = False
+    # ccdash's recording rule groups, when the dashboard reads them.
+    rule_groups: list[dict] = field(default_factory=list)
     profile: Profile = field(init=False)
     names: set[str] = field(default_factory=set)
     # Where the newest Claude Code data is; checks of series shape look at

@@ -24,10 +24,13 @@ SPANS = "spans"
 @dataclass(frozen=True)
 class Breaks:
     """What a finding makes wrong: queries reading any of `metrics`, restricted to
-    those also using one of `labels` when labels are given."""
+    those also using one of `labels` when labels are given (and to queries of
+    recorded series when `recorded`)."""
 
     metrics: frozenset[str]
     labels: frozenset[str] = frozenset()
+    # Only queries reading ccdash's recording rules (`ccdash:*`), not raw counters.
+    recorded: bool = False
 
 
 @dataclass

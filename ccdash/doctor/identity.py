@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ccdash.doctor.context import Context
 from ccdash.doctor.findings import ERROR, INFO, SPANS, WARNING, Breaks, Finding
-from ccdash.doctor.panels import TargetUse, target_uses
+from ccdash.doctor.panels import TargetUse, rule_uses, target_uses
 from ccdash.doctor.presence import CLAUDE_KEYS
 
 # Labels that can carry service.name: `job` when scraped with honor_labels,
@@ -88,7 +88,7 @@ def identity(ctx: Context) -> list[Finding]:
 
 def services(ctx: Context) -> list[Finding]:
     """Claude Code service names present, and whether the dashboard's filters keep them all."""
-    uses = target_uses(ctx.model, ctx.built)
+    uses = target_uses(ctx.model, ctx.built) + rule_uses(ctx.rule_groups, ctx.built)
     families = {
         "metrics": (ctx.claude(), lambda u: bool(u.metrics & CLAUDE_KEYS)),
         "spans": (ctx.built.spans.calls, lambda u: SPANS in u.metrics),
@@ -106,7 +106,7 @@ def services(ctx: Context) -> list[Finding]:
                 seen[value].add(f"{family} ({label})")
                 for use in uses:
                     if reads(use) and not accepts(use, label, value):
-                        dropped.append(f'"{use.panel}" filters out {label}="{value}"')
+                        dropped.append(f'{use.panel} filters out {label}="{value}"')
     if dropped:
         return [
             Finding(

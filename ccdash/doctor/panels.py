@@ -27,6 +27,7 @@ class TargetUse:
     metrics: frozenset[str]
     labels: frozenset[str]
     matchers: tuple[tuple[str, str, str], ...]  # (label, operator, value)
+    recorded: bool = False  # reads ccdash's recording rules
 
 
 def _names(name: str) -> re.Pattern:
@@ -35,21 +36,32 @@ def _names(name: str) -> re.Pattern:
 
 def target_uses(model: Mapping, profile: Profile) -> list[TargetUse]:
     """Every Prometheus target of the dashboard, as the metrics and labels it reads."""
-    patterns = {key: _names(name) for key, name in profile.names.items()}
+    return [
+        _use(panel["title"], target.get("expr", ""), profile)
+        for panel, target in prometheus_targets(model)
+    ]
+
+
+def rule_uses(groups: list[dict], profile: Profile) -> list[TargetUse]:
+    """ccdash's recording rules, read like targets: their filters apply before any panel's."""
+    return [
+        _use(f"recording rule {rule['record']}", rule["expr"], profile)
+        for group in groups
+        for rule in group.get("rules", [])
+        if "record" in rule
+    ]
+
+
+def _use(title: str, expr: str, profile: Profile) -> TargetUse:
     spans = profile.spans
-    span_pattern = re.compile("|".join(re.escape(n) for n in (spans.calls, spans.latency_bucket)))
-    uses = []
-    for panel, target in prometheus_targets(model):
-        expr = target.get("expr", "")
-        metrics = {key for key, pattern in patterns.items() if pattern.search(expr)}
-        if span_pattern.search(expr):
-            metrics.add(SPANS)
-        matchers = tuple(m.groups() for m in _MATCHER.finditer(expr))
-        labels = {m[0] for m in matchers}
-        for group in _GROUPING.findall(expr):
-            labels |= {part.strip() for part in group.split(",") if part.strip()}
-        uses.append(TargetUse(panel["title"], frozenset(metrics), frozenset(labels), matchers))
-    return uses
+    metrics = {key for key, name in profile.names.items() if _names(name).search(expr)}
+    if any(name in expr for name in (spans.calls, spans.latency_bucket)):
+        metrics.add(SPANS)
+    matchers = tuple(m.groups() for m in _MATCHER.finditer(expr))
+    labels = {m[0] for m in matchers}
+    for group in _GROUPING.findall(expr):
+        labels |= {part.strip() for part in group.split(",") if part.strip()}
+    return TargetUse(title, frozenset(metrics), frozenset(labels), matchers, "ccdash:" in expr)
 
 
 def affected(uses: list[TargetUse], breaks: Breaks) -> list[str]:
@@ -60,6 +72,8 @@ def affected(uses: list[TargetUse], breaks: Breaks) -> list[str]:
             continue
         if breaks.labels and not use.labels & breaks.labels:
             continue
+        if breaks.recorded and not use.recorded:
+            continue
         if use.panel not in titles:
             titles.append(use.panel)
     return titles
@@ -67,6 +81,8 @@ def affected(uses: list[TargetUse], breaks: Breaks) -> list[str]:
 
 def affected_variables(model: Mapping, profile: Profile, breaks: Breaks) -> list[str]:
     """Names of template variables whose query reads a broken metric."""
+    if breaks.recorded:  # variables list label values of the raw series
+        return []
     names = [profile.names[k] for k in breaks.metrics if k in profile.names]
     found = []
     for variable in model.get("templating", {}).get("list", []):

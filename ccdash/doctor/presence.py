@@ -105,7 +105,7 @@ def rules(ctx: Context) -> list[Finding]:
             ["0 series named ccdash:* in the range"],
             "load rules/claude-code.rules.yml into Prometheus (rule_files:) or Mimir's ruler, "
             "or build with `recording_rules: false` in ccdash.yaml (`--raw`)",
-            Breaks(CLAUDE_KEYS),
+            Breaks(CLAUDE_KEYS | {SPANS}, recorded=True),
         )
     ]
 

@@ -232,7 +232,6 @@ SCENARIOS: dict[str, Scenario] = {
             models={"claude-sonnet-4-5": 0.5, "claude-opus-4-7[1m]": 0.3, "claude-opus-4-7": 0.2},
             seed=6,
         ),
-        *DOCTOR_FAULTS,
         *(
             Scenario(
                 name=name,
@@ -250,7 +249,13 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+# Kept apart from SCENARIOS, whose figures the accuracy report compares with
+# the truth: a faulty pipeline's figures are wrong on purpose.
+FAULTS: dict[str, Scenario] = {s.name: s for s in DOCTOR_FAULTS}
+
+
 def get(name: str, **overrides) -> Scenario:
-    if name not in SCENARIOS:
-        raise KeyError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
-    return replace(SCENARIOS[name], **overrides) if overrides else SCENARIOS[name]
+    known = {**SCENARIOS, **FAULTS}
+    if name not in known:
+        raise KeyError(f"unknown scenario {name!r}; choose one of: {', '.join(known)}")
+    return replace(known[name], **overrides) if overrides else known[name]
