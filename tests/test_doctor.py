@@ -22,7 +22,7 @@ from ccdash.doctor.findings import SPANS, Breaks
 from ccdash.doctor.identity import accepts
 from ccdash.doctor.panels import TargetUse, affected, target_uses
 from ccdash.doctor.presence import matching_naming
-from ccdash.doctor.series import clustered, session_tails
+from ccdash.doctor.series import clustered, session_sample, session_tails
 from ccdash.harness import INSTALL_HINT, LocalPrometheus
 from ccdash.promql import prometheus_targets
 from ccdash.simulate import scenarios
@@ -298,3 +298,11 @@ def test_a_filter_dropping_desktop_sessions_is_found(serve):
         f'recording rule {rule["record"]} filters out service="claude-code-desktop"'
     ]
     assert found.exit_code == 1
+
+
+def test_large_fleets_are_sampled_by_session_id():
+    assert session_sample(40) == ".+"
+    assert session_sample(1200) == "[0-3].*"  # 4 of 16 leading hex digits: ~300 sessions
+    assert session_sample(10**6) == "[0-0].*"
+    assert re.fullmatch(session_sample(600), "7c0ffee0-0000-4000-a000-000000000000")
+    assert not re.fullmatch(session_sample(600), "8c0ffee0-0000-4000-a000-000000000000")

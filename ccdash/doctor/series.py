@@ -37,6 +37,7 @@ MIN_RESETS = 5
 MIN_SESSIONS = 5
 CLUSTER_SHARE = 0.6
 SHORT_EXPIRATION = 20 * 60
+SAMPLED_SESSIONS = 300
 COLLECTOR_JOBS = "(?i).*(otel|collector|alloy|agent).*"
 
 ALL_COUNTERS = Breaks(CLAUDE_KEYS)
@@ -221,7 +222,10 @@ def expiration(ctx: Context) -> list[Finding]:
     end, length = ctx.shape_window()
     length = min(length, 6 * 3600.0)
     metric = ctx.profile.metric("active_time")
-    found = ctx.series(f'{metric}{{session_id!=""}}[{duration(length)}]', end)
+    w = duration(length)
+    sessions = ctx.number(f"count(count by (session_id) (last_over_time({metric}[{w}])))", end)
+    sample = session_sample(sessions)
+    found = ctx.series(f'{metric}{{session_id=~"{sample}"}}[{w}]', end)
     tails = session_tails(found, end - length, end)
     estimate = clustered(list(tails.values()))
     if estimate is None or estimate > SHORT_EXPIRATION:
@@ -244,6 +248,15 @@ def expiration(ctx: Context) -> list[Finding]:
             Breaks(CLAUDE_KEYS),
         )
     ]
+
+
+def session_sample(sessions: float) -> str:
+    """A session_id regex keeping about SAMPLED_SESSIONS of them: raw samples are fetched,
+    so a large fleet is sampled by the first hex digit of its (uniform) session ids."""
+    if sessions <= SAMPLED_SESSIONS:
+        return ".+"
+    digits = max(1, math.ceil(16 * SAMPLED_SESSIONS / sessions))
+    return f"[0-{digits - 1:x}].*"
 
 
 def session_tails(matrix: list[dict], start: float, end: float) -> dict[str, float]:
