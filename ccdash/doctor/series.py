@@ -38,7 +38,9 @@ MIN_SESSIONS = 5
 CLUSTER_SHARE = 0.6
 SHORT_EXPIRATION = 20 * 60
 SAMPLED_SESSIONS = 300
-COLLECTOR_JOBS = "(?i).*(otel|collector|alloy|agent).*"
+COLLECTOR_JOBS = "(?i).*(otel|collector|alloy).*"
+# `up` older than this is a target that no longer exists, not one that is down.
+UP_LOOKBACK = "15m"
 
 ALL_COUNTERS = Breaks(CLAUDE_KEYS)
 NO_SESSION_ID = 'session_id=""'
@@ -105,13 +107,13 @@ def freshness(ctx: Context) -> list[Finding]:
 
 
 def _up(ctx: Context) -> list[dict]:
-    """Latest `up` of the targets Claude Code's series come from, or of collector-like jobs."""
+    """Current `up` of the targets Claude Code's series come from, or of collector-like jobs."""
     found = ctx.series(f"count by (instance) (last_over_time({ctx.claude()}[{ctx.window}]))")
     instances = sorted({s["metric"]["instance"] for s in found if s["metric"].get("instance")})
     selectors = [f'up{{job=~"{COLLECTOR_JOBS}"}}']
     if instances:
         selectors.append(f'up{{instance=~"{regex_values(instances)}"}}')
-    return ctx.series(" or ".join(f"last_over_time({s}[{ctx.window}])" for s in selectors))
+    return ctx.series(" or ".join(f"last_over_time({s}[{UP_LOOKBACK}])" for s in selectors))
 
 
 def counters(ctx: Context) -> list[Finding]:
