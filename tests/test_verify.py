@@ -115,3 +115,13 @@ def test_bad_url(url):
     result = verify(url)
     assert result.exit_code == 3
     assert "must start with http:// or https://" in result.output
+
+
+def test_overlapping_namings_are_told_apart(serve):
+    # Claude Code's own exporter shares five of eight names with the collector
+    # naming; the cost, token and active-time names still tell them apart.
+    _, client, _ = serve("identity")
+    result = verify(client.url, "--profile", "claude-code-exporter")
+    assert result.exit_code == 1
+    assert "built for the 'claude-code-exporter' naming" in result.output
+    assert "`ccdash build --profile collector`" in result.output
