@@ -306,3 +306,17 @@ def test_large_fleets_are_sampled_by_session_id():
     assert session_sample(10**6) == "[0-0].*"
     assert re.fullmatch(session_sample(600), "7c0ffee0-0000-4000-a000-000000000000")
     assert not re.fullmatch(session_sample(600), "8c0ffee0-0000-4000-a000-000000000000")
+
+
+def test_fault_scenarios_are_listed_apart_and_generated(tmp_path):
+    listed = CliRunner().invoke(cli, ["--project", str(ROOT), "simulate", "--list"])
+    assert listed.exit_code == 0
+    faults_at = listed.output.index("Pipeline faults")
+    assert listed.output.index("fault-delta") > faults_at > listed.output.index("steady")
+    assert "fault-delta" not in scenarios.SCENARIOS  # kept out of the accuracy report
+    made = CliRunner().invoke(
+        cli, ["--project", str(ROOT), "simulate", "fault-collector-down", "--out", str(tmp_path)]
+    )
+    assert made.exit_code == 0, made.output
+    text = "".join(p.read_text() for p in sorted((tmp_path / "openmetrics").glob("*.om")))
+    assert 'up{instance="otel-collector:8889",job="otel-collector"} 0 ' in text

@@ -13,9 +13,16 @@ from dataclasses import replace
 from ccdash.doctor.context import Context, ago
 from ccdash.doctor.findings import ERROR, INFO, SPANS, WARNING, Breaks, Finding
 from ccdash.doctor.panels import target_uses
-from ccdash.telemetry import NAMINGS, SERVICE_REGEX, SPAN_METRICS, TOKEN_LABEL_SCHEMAS, TOKEN_TYPES
+from ccdash.telemetry import (
+    NAMINGS,
+    OTEL_NAMES,
+    SERVICE_REGEX,
+    SPAN_METRICS,
+    TOKEN_LABEL_SCHEMAS,
+    TOKEN_TYPES,
+)
 
-CLAUDE_KEYS = frozenset(next(iter(NAMINGS.values())))
+CLAUDE_KEYS = frozenset(OTEL_NAMES)  # logical keys of Claude Code's counters
 # Labels every span-metrics series has; any other label a panel uses is a
 # configured dimension.
 SPAN_DEFAULT_LABELS = frozenset(
