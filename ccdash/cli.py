@@ -1,7 +1,8 @@
 """The `ccdash` command line.
 
 Exit codes: 0 success; 1 a finding (stale files, failing panels); 2 usage or
-configuration error; 3 a server (Prometheus) unreachable or failing.
+configuration error; 3 a server (Prometheus) unreachable or failing. `doctor`
+grades its findings: 0 none or information, 1 a warning, 2 an error.
 """
 
 from __future__ import annotations

@@ -320,3 +320,13 @@ def test_fault_scenarios_are_listed_apart_and_generated(tmp_path):
     assert made.exit_code == 0, made.output
     text = "".join(p.read_text() for p in sorted((tmp_path / "openmetrics").glob("*.om")))
     assert 'up{instance="otel-collector:8889",job="otel-collector"} 0 ' in text
+
+
+def test_the_no_session_id_fleet_with_rules(serve):
+    # The truth tests' fleet: interleaved writers, recording rules loaded, no span metrics.
+    _, client, _ = serve("no-session-id")
+    noon = scenarios.get("no-session-id").start + 12 * 3600 + NOW_PHASE  # mid-activity
+    found = report(doctor(client.url, noon))
+    assert ids(found, "error") == {"no-session-id", "counter-collisions"}
+    assert ids(found, "info") == {"span-metrics-absent"}
+    assert ids(found, "warning") == set()
