@@ -8,6 +8,7 @@ the step, with start and end aligned down to the step as Grafana aligns them.
 from __future__ import annotations
 
 import math
+import time as clock
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ class TargetEval:
     expr: str
     instant: bool
     result: QueryResult
+    seconds: float  # wall time of the HTTP query: what this target cost Prometheus
 
 
 def evaluate(
@@ -52,6 +54,7 @@ def evaluate(
         )
         expr = interpolate(target["expr"], interval)
         instant = bool(target.get("instant"))
+        started = clock.perf_counter()
         if instant:
             result = client.query(expr, time)
         else:
@@ -59,9 +62,17 @@ def evaluate(
             start = math.floor((time - range_s) / step) * step
             end = math.floor(time / step) * step
             result = client.query_range(expr, start, end, step)
+        seconds = clock.perf_counter() - started
         results.append(
             TargetEval(
-                panel["id"], panel["title"], panel["type"], target["refId"], expr, instant, result
+                panel["id"],
+                panel["title"],
+                panel["type"],
+                target["refId"],
+                expr,
+                instant,
+                result,
+                seconds,
             )
         )
     return results

@@ -65,6 +65,7 @@ def record_rules(
     end: float,
     directory: Path,
     phase: float = RULE_PHASE,
+    workers: int = 2,
 ) -> list[Path]:
     """Evaluate recording rules over history with Prometheus's engine; OpenMetrics out.
 
@@ -75,22 +76,30 @@ def record_rules(
     evaluated every `interval` at `phase` seconds past the step, over 2-hour
     query ranges that leave no gap, as a running Prometheus would.
     """
+
+    def evaluate(step: float, rule: dict) -> dict[tuple, list[tuple[int, float]]]:
+        series: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        t = math.floor(start / step) * step + phase
+        while t <= end:
+            chunk_end = min(t + (BLOCK // step - 1) * step, end)
+            result = client.query_range(rule["expr"], t, chunk_end, step)
+            if result.error:
+                raise PrometheusError(f"rule {rule['record']}: {result.error}")
+            for s in result.series:
+                labels = tuple(sorted(s["metric"].items()))
+                series[labels] += [(int(float(ts)), float(v)) for ts, v in s["values"]]
+            t = chunk_end + step
+        return series
+
+    rules = [
+        (parse_duration(group.get("interval", "1m")), rule)
+        for group in groups
+        for rule in group["rules"]
+    ]
     writer = BlockWriter(directory, "rules")
-    for group in groups:
-        step = parse_duration(group.get("interval", "1m"))
-        first = math.floor(start / step) * step + phase
-        for rule in group["rules"]:
-            series: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
-            t = first
-            while t <= end:
-                chunk_end = min(t + (BLOCK // step - 1) * step, end)
-                result = client.query_range(rule["expr"], t, chunk_end, step)
-                if result.error:
-                    raise PrometheusError(f"rule {rule['record']}: {result.error}")
-                for s in result.series:
-                    labels = tuple(sorted(s["metric"].items()))
-                    series[labels] += [(int(float(ts)), float(v)) for ts, v in s["values"]]
-                t = chunk_end + step
+    # Two queries at a time keep both cores of a small machine busy.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for (_, rule), series in zip(rules, pool.map(lambda r: evaluate(*r), rules), strict=True):
             writer.start_family(rule["record"])
             for labels in sorted(series):
                 writer.write(rule["record"], labels, series[labels])
@@ -112,6 +121,49 @@ class LocalPrometheus:
 
     def client(self) -> PrometheusClient:
         return PrometheusClient(self.url)
+
+    def wait_compacted(self, timeout: float = 900) -> int:
+        """Wait for the server's first compaction cycle to settle; returns the blocks loaded.
+
+        Backfill leaves one block per 2 hours, raw and recorded ones
+        overlapping; a Prometheus that has held the data for a week would
+        have merged them into a few large blocks, and queries over many small
+        overlapping blocks are several times slower. The TSDB compacts one
+        minute after start (a fixed timer) and keeps going until nothing is
+        left to merge; settled = blocks and compaction counts unchanged for
+        several polls after the first trigger.
+        """
+        deadline = time.monotonic() + timeout
+        seen: list[tuple[float, ...]] = []
+        while time.monotonic() < deadline:
+            text = requests.get(f"{self.url}/metrics", timeout=10).text
+            values = {
+                line.split()[0]: float(line.split()[1])
+                for line in text.splitlines()
+                if line.startswith("prometheus_tsdb_")
+                and not line.startswith("#")
+                and "{" not in line.split()[0]
+            }
+            if values.get("prometheus_tsdb_compactions_failed_total", 0):
+                raise PrometheusError("prometheus failed to compact the loaded TSDB")
+            state = (
+                values.get("prometheus_tsdb_blocks_loaded", 0),
+                values.get("prometheus_tsdb_compactions_total", 0),
+            )
+            triggered = values.get("prometheus_tsdb_compactions_triggered_total", 0) >= 1
+            seen = [*seen[-3:], state] if triggered else []
+            if len(seen) == 4 and len(set(seen)) == 1:
+                return int(state[0])
+            time.sleep(2)
+        raise PrometheusError(f"prometheus did not finish compacting in {timeout:.0f} s")
+
+    def peak_rss_bytes(self) -> int:
+        """The server's peak resident memory so far (Linux VmHWM), for benchmarks."""
+        if not self.process:
+            raise PrometheusError("prometheus is not running")
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(kib) * 1024
 
     def __enter__(self) -> LocalPrometheus:
         binary = tool("prometheus")

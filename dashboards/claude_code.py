@@ -31,7 +31,7 @@ from panels import (
 from queries import claude_code as q
 from queries import spans, traces
 from queries.common import filters
-from queries.common import recording_rules as rule_groups
+from queries.rules import recording_rules as rule_groups
 
 UID = "claude-code"
 TITLE = "Claude Code"
@@ -306,8 +306,8 @@ def tokens_and_cache(p: Profile) -> list:
         table_panel(
             "Sessions with the lowest cache hit ratio",
             f"The {q.TOP_SESSIONS} sessions with the lowest cache hit ratio in the range, "
-            f"among sessions with at least {q.LOW_CACHE_MIN_TOKENS:,} tokens (smaller ones do "
-            "not matter to cost): cache-busting suspects.",
+            f"among sessions with at least {q.LOW_CACHE_MIN_TOKENS:,} prompt tokens (smaller "
+            "ones do not matter to cost): cache-busting suspects.",
             "percentunit",
             prom(q.lowest_cache_sessions(p), instant=True, table_format=True),
             size=THIRD,
@@ -418,33 +418,38 @@ def llm_requests(p: Profile) -> list:
             f"Quantiles of {SPAN_LLM_REQUEST} span duration from the span-metrics latency "
             "histogram (interpolated within buckets).",
             "s",
-            prom(spans.llm_latency(p, 0.5), "p50"),
-            prom(spans.llm_latency(p, 0.95), "p95"),
-            prom(spans.llm_latency(p, 0.99), "p99"),
+            prom(spans.llm_latency(p, 0.5), "p50", min_interval=spans.MIN_INTERVAL),
+            prom(spans.llm_latency(p, 0.95), "p95", min_interval=spans.MIN_INTERVAL),
+            prom(spans.llm_latency(p, 0.99), "p99", min_interval=spans.MIN_INTERVAL),
         ),
         timeseries_panel(
             "LLM p95 latency by model",
             f"95th percentile of {SPAN_LLM_REQUEST} duration by model.",
             "s",
-            prom(spans.llm_p95_by_model(p), "{{model}}"),
+            prom(spans.llm_p95_by_model(p), "{{model}}", min_interval=spans.MIN_INTERVAL),
         ),
         heatmap_panel(
             "LLM latency heatmap",
             f"Count of {SPAN_LLM_REQUEST} spans per latency bucket and interval.",
             "s",
-            prom(spans.llm_latency_heatmap(p), "{{le}}", heatmap_format=True),
+            prom(
+                spans.llm_latency_heatmap(p),
+                "{{le}}",
+                heatmap_format=True,
+                min_interval=spans.MIN_INTERVAL,
+            ),
         ),
         timeseries_panel(
             "LLM requests per minute",
             f"{SPAN_LLM_REQUEST} spans per minute by model.",
             "reqpm",
-            prom(spans.llm_requests_per_minute(p), "{{model}}"),
+            prom(spans.llm_requests_per_minute(p), "{{model}}", min_interval=spans.MIN_INTERVAL),
         ),
         timeseries_panel(
             "LLM error rate",
             f"Share of {SPAN_LLM_REQUEST} spans with status ERROR: error calls / all calls.",
             "percentunit",
-            prom(spans.llm_error_rate(p), "error rate"),
+            prom(spans.llm_error_rate(p), "error rate", min_interval=spans.MIN_INTERVAL),
             size=FULL,
         ),
     ]

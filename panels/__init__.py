@@ -58,8 +58,11 @@ def prom(
     instant: bool = False,
     table_format: bool = False,
     heatmap_format: bool = False,
+    min_interval: str | None = None,
 ) -> prometheus.Dataquery:
     target = prometheus.Dataquery().expr(expr).datasource(PROMETHEUS)
+    if min_interval:  # Grafana's "Min interval": $__interval never below it
+        target = target.interval(min_interval)
     if legend:
         target = target.legend_format(legend)
     target = target.instant() if instant else target.range()

@@ -7,16 +7,18 @@ the panel, the verification harness and the benchmark.
 
 from __future__ import annotations
 
-from ccdash.telemetry import Profile
+from ccdash.telemetry import TOKEN_TYPES, Profile
 from queries.common import (
     INTERVAL,
     RANGE,
-    active_series,
+    SESSION,
+    activity,
+    delta_rule,
     interval_total,
     window_total,
 )
 
-# Sessions below this many tokens are too small for their cache hit ratio to matter.
+# Sessions below this many prompt tokens are too small for their cache hit ratio to matter.
 LOW_CACHE_MIN_TOKENS = 50_000
 TOP_SESSIONS = 20
 TOP_USERS = 10
@@ -29,13 +31,43 @@ def token_matchers(p: Profile, *types: str) -> dict[str, str]:
     return {p.token_label: f'=~"{"|".join(p.token_type(t) for t in types)}"'}
 
 
+PROMPT_TYPES = ("input", "cacheRead", "cacheCreation")
+# Per-session token figures, each recorded as one series per session (and
+# model) rather than four by type: the session tables read thousands of
+# sessions, and their cost is the number of series they touch.
+SESSION_TOKEN_VIEWS: dict[str, tuple[str, ...]] = {
+    "": TOKEN_TYPES,
+    "cache_read": ("cacheRead",),
+    "prompt": PROMPT_TYPES,
+}
+
+
 def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *types: str) -> str:
+    if p.recording_rules and "session_id" in labels:
+        wanted = set(types or TOKEN_TYPES)
+        view = next((v for v, chosen in SESSION_TOKEN_VIEWS.items() if set(chosen) == wanted), None)
+        if view is None:
+            raise ValueError(f"no per-session token view records {sorted(wanted)}: add one")
+        return window_total(p, "tokens", labels, window, view)
     return window_total(p, "tokens", labels, window, **token_matchers(p, *types))
 
 
-def _cache_ratio(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE) -> str:
+def session_token_rules(p: Profile) -> list[dict[str, str]]:
+    """The recording rules behind the per-session token views."""
+    return [
+        delta_rule(p, "tokens", SESSION, view, **(token_matchers(p, *types) if view else {}))
+        for view, types in SESSION_TOKEN_VIEWS.items()
+    ]
+
+
+def _cache_ratio(
+    p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, min_prompt: int = 0
+) -> str:
+    """Cache reads over prompt tokens; `min_prompt` drops groups with a smaller prompt."""
     read = _tokens(p, labels, window, "cacheRead")
-    prompt = _tokens(p, labels, window, "input", "cacheRead", "cacheCreation")
+    prompt = _tokens(p, labels, window, *PROMPT_TYPES)
+    if min_prompt:  # a filter on the divisor, so the prompt is summed once
+        prompt = f"({prompt} >= {min_prompt})"
     return f"{read} / {prompt}"
 
 
@@ -50,22 +82,13 @@ def tokens_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
     return _tokens(p, labels)
 
 
-def _activity(p: Profile, window: str) -> str:
-    """Series showing a session at work: its start (session.count) or active time.
-
-    Neither metric has a `model` label, so the model filter cannot empty the
-    session and user counts.
-    """
-    return f"{active_series(p, 'session', window)} or {active_series(p, 'active_time', window)}"
-
-
 def sessions(p: Profile, window: str = RANGE) -> str:
     """Distinct session ids with an export inside the window (never increase() of session.count)."""
-    return f"count(count by (session_id) ({_activity(p, window)}))"
+    return f"count(count by (session_id) ({activity(p, window)}))"
 
 
 def active_users(p: Profile) -> str:
-    return f"count(count by (user_id) ({_activity(p, RANGE)}))"
+    return f"count(count by (user_id) ({activity(p, RANGE)}))"
 
 
 def cache_hit_ratio(p: Profile) -> str:
@@ -136,10 +159,8 @@ def cache_hit_ratio_over_time(p: Profile) -> str:
 
 
 def lowest_cache_sessions(p: Profile) -> str:
-    big = f"{tokens_total(p, ('session_id',))} >= {LOW_CACHE_MIN_TOKENS}"
-    return (
-        f"bottomk({TOP_SESSIONS}, ({_cache_ratio(p, ('session_id',))}) and on (session_id) ({big}))"
-    )
+    ratio = _cache_ratio(p, ("session_id",), min_prompt=LOW_CACHE_MIN_TOKENS)
+    return f"bottomk({TOP_SESSIONS}, {ratio})"
 
 
 def cache_creation_vs_read(p: Profile) -> str:
@@ -149,7 +170,7 @@ def cache_creation_vs_read(p: Profile) -> str:
 
 def output_input_ratio(p: Profile) -> str:
     output = _tokens(p, (), INTERVAL, "output")
-    prompt = _tokens(p, (), INTERVAL, "input", "cacheRead", "cacheCreation")
+    prompt = _tokens(p, (), INTERVAL, *PROMPT_TYPES)
     return f"{output} / {prompt}"
 
 
@@ -161,9 +182,7 @@ def active_sessions_over_time(p: Profile) -> str:
 
 
 def sessions_by_terminal(p: Profile) -> str:
-    return (
-        f"count by (terminal_type) (count by (session_id, terminal_type) ({_activity(p, RANGE)}))"
-    )
+    return f"count by (terminal_type) (count by (session_id, terminal_type) ({activity(p, RANGE)}))"
 
 
 def active_time_over_time(p: Profile) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccdash.telemetry import OTEL_NAMES, Profile
+from ccdash.telemetry import STANDARD_LABELS, Profile
 
 RANGE = "$__range"
 INTERVAL = "$__interval"
@@ -55,12 +55,39 @@ def model_matcher(p: Profile) -> str:
     return next(matcher(f) for f in filters(p) if f.label == "model")
 
 
-def rule_name(p: Profile, key: str) -> str:
-    """The recorded per-minute growth of a metric (`level:metric:operation`)."""
-    return f"ccdash:{p.metric(key)}:delta{RULE_INTERVAL}"
+# The two aggregation levels the recording rules keep. Session-level series
+# count sessions and rank them; everything else reads user-level series,
+# which drop the per-session labels: at fleet scale a panel's cost is the
+# number of series it touches, and a 7-day range holds thousands of sessions.
+SESSION, USER = "session", "user"
 
 
-def selector(p: Profile, key: str, *, raw: bool = False, **matchers: str) -> str:
+def rule_labels(p: Profile, key: str, level: str) -> tuple[str, ...]:
+    """The labels a recorded level keeps: the dashboard's filters, plus what its panels group by."""
+    labels = p.labels_of(key)
+    kept = {f.label for f in filters(p) if f.label in labels}
+    if level == USER:
+        kept |= labels - STANDARD_LABELS
+    elif level == SESSION:
+        kept |= {"session_id", "terminal_type"}
+    else:
+        raise ValueError(f"unknown rule level {level!r}")
+    return tuple(sorted(kept))
+
+
+def rule_name(p: Profile, key: str, level: str, view: str = "") -> str:
+    """The recorded 15 s growth of a metric summed to one level (`level:metric:operation`).
+
+    A view is a recorded subset of the metric (say, cache-read tokens), its
+    selection made by the rule so that readers touch one series, not several.
+    """
+    operation = f"{view}_delta{RULE_INTERVAL}" if view else f"delta{RULE_INTERVAL}"
+    return f"ccdash:{p.metric(key)}:{operation}_by_{level}"
+
+
+def selector(
+    p: Profile, key: str, *, level: str = USER, view: str = "", raw: bool = False, **matchers: str
+) -> str:
     """`name{filters..., matchers...}` for a Claude Code metric, or its recorded growth.
 
     A filter is applied only when the metric carries its label, so picking a
@@ -70,8 +97,20 @@ def selector(p: Profile, key: str, *, raw: bool = False, **matchers: str) -> str
     labels = p.labels_of(key)
     parts = [matcher(f) for f in filters(p) if f.label in labels]
     parts += [f"{label}{m}" for label, m in matchers.items()]
-    name = p.metric(key) if raw or not p.recording_rules else rule_name(p, key)
-    return f"{name}{{{', '.join(parts)}}}"
+    if raw or not p.recording_rules:
+        return f"{p.metric(key)}{{{', '.join(parts)}}}"
+    _require_kept(p, key, level, matchers)
+    return f"{rule_name(p, key, level, view)}{{{', '.join(parts)}}}"
+
+
+def _require_kept(p: Profile, key: str, level: str, labels) -> None:
+    """A query may only read labels its recorded level kept (else it would silently see none)."""
+    missing = set(labels) - set(rule_labels(p, key, level))
+    if missing:
+        raise ValueError(
+            f"{key} recorded by {level} has no label {', '.join(sorted(missing))}: "
+            f"add it to rule_labels() or read another level"
+        )
 
 
 def by(*labels: str) -> str:
@@ -79,11 +118,18 @@ def by(*labels: str) -> str:
 
 
 def window_total(
-    p: Profile, key: str, labels: tuple[str, ...] = (), window: str = RANGE, **matchers: str
+    p: Profile,
+    key: str,
+    labels: tuple[str, ...] = (),
+    window: str = RANGE,
+    view: str = "",
+    **matchers: str,
 ) -> str:
     """How much a counter grew inside the window, summed by `labels`."""
-    sel = selector(p, key, **matchers)
+    level = SESSION if "session_id" in labels else USER
+    sel = selector(p, key, level=level, view=view, **matchers)
     if p.recording_rules:
+        _require_kept(p, key, level, labels)
         return f"sum{by(*labels)} (sum_over_time({sel}[{window}]))"
     # increase() covers growth after a series' first sample, resets included;
     # a series born inside the window (absent `window` ago) adds its first
@@ -98,42 +144,60 @@ def interval_total(p: Profile, key: str, labels: tuple[str, ...] = (), **matcher
     return window_total(p, key, labels, INTERVAL, **matchers)
 
 
-def active_series(p: Profile, key: str, window: str = RANGE) -> str:
-    """Series with an export inside the window: the value changed, or the series is new.
+def activity_name(p: Profile) -> str:
+    """The recorded activity of each session: 1 at every 15 s step where it exported growth."""
+    return f"ccdash:{p.metric('session')}:active{RULE_INTERVAL}_by_session"
+
+
+# A session is at work when it starts (session.count) or adds active time.
+ACTIVITY_KEYS = ("session", "active_time")
+
+
+def activity(p: Profile, window: str = RANGE) -> str:
+    """Per session, its exports inside the window that carried growth or a new series.
 
     A finished session still re-exposed by the collector neither changes nor
-    is new, so it is not counted.
+    is new, so it is not counted. Neither metric has a `model` label, so the
+    model filter cannot empty the session and user counts.
     """
-    sel = selector(p, key)
     if p.recording_rules:
-        return f"count_over_time({sel}[{window}])"
-    return (
-        f"(changes({sel}[{window}]) > 0"
-        f" or (last_over_time({sel}[{window}]) unless {sel} offset {window}))"
-    )
+        labels = set.intersection(*(set(p.labels_of(k)) for k in ACTIVITY_KEYS))
+        parts = [matcher(f) for f in filters(p) if f.label in labels]
+        return f"count_over_time({activity_name(p)}{{{', '.join(parts)}}}[{window}])"
+    changed = []
+    for key in ACTIVITY_KEYS:
+        sel = selector(p, key)
+        changed.append(
+            f"(changes({sel}[{window}]) > 0"
+            f" or (last_over_time({sel}[{window}]) unless {sel} offset {window}))"
+        )
+    return " or ".join(changed)
 
 
-def delta_rule(p: Profile, key: str) -> dict[str, str]:
-    """The recording rule behind `rule_name(p, key)`.
+def delta_rule(p: Profile, key: str, level: str, view: str = "", **matchers: str) -> dict[str, str]:
+    """The recording rule behind `rule_name(p, key, level, view)`; `matchers` select the view.
 
-    growth when the counter rose; the value itself when the series is new
-    or was reset; nothing otherwise (so idle and re-exposed series cost no
-    samples).
+    Per series: growth when the counter rose; the value itself when the
+    series is new or was reset; nothing otherwise (so idle and re-exposed
+    series cost no samples). Summed to the level in the same expression,
+    reading only raw series, so no rule depends on another's output.
     """
-    x = p.metric(key)
-    step = RULE_INTERVAL
+    labels = ", ".join(rule_labels(p, key, level))
+    chosen = ", ".join(f"{label}{m}" for label, m in matchers.items())
+    x = f"{p.metric(key)}{{{chosen}}}" if chosen else p.metric(key)
     return {
-        "record": rule_name(p, key),
-        "expr": f"({x} - {x} offset {step} > 0) or ({x} * 1 unless {x} offset {step} <= {x})",
+        "record": rule_name(p, key, level, view),
+        "expr": f"sum by ({labels}) ({growth(x, RULE_INTERVAL)})",
     }
 
 
-def recording_rules(p: Profile) -> list[dict]:
-    """The rule groups the dashboard relies on when `p.recording_rules` is on."""
-    return [
-        {
-            "name": "ccdash-claude-code",
-            "interval": RULE_INTERVAL,
-            "rules": [delta_rule(p, key) for key in OTEL_NAMES],
-        }
-    ]
+def activity_rule(p: Profile) -> dict[str, str]:
+    """The rule behind `activity()`: one series per session, present when it grew."""
+    grew = " or ".join(growth(p.metric(k), RULE_INTERVAL) for k in ACTIVITY_KEYS)
+    labels = ", ".join(rule_labels(p, "session", SESSION))
+    return {"record": activity_name(p), "expr": f"group by ({labels}) ({grew})"}
+
+
+def growth(x: str, step: str) -> str:
+    """A counter's growth over the last step: the rise, or the value of a new or reset series."""
+    return f"({x} - {x} offset {step} > 0) or ({x} * 1 unless {x} offset {step} <= {x})"

@@ -108,11 +108,11 @@ def test_profile_flag_changes_metric_names(project):
     result = run(project, "build", "--profile", "mimir", "--token-label", "token_type")
     assert result.exit_code == 0, result.output
     text = (project / "out/dashboards/claude-code.json").read_text()
-    assert "ccdash:claude_code_cost_usage:delta15s{" in text
+    assert "ccdash:claude_code_cost_usage:delta15s_by_user{" in text
     assert "claude_code_cost_usage_USD_total" not in text
     assert 'token_type=~\\"cache_read\\"' in text
     rules = (project / "rules/claude-code.rules.yml").read_text()
-    assert "record: ccdash:claude_code_cost_usage:delta15s" in rules
+    assert "record: ccdash:claude_code_cost_usage:delta15s_by_user" in rules
     result = run(project, "build", "--profile", "mimir", "--raw")
     assert result.exit_code == 0, result.output
     text = (project / "out/dashboards/claude-code.json").read_text()

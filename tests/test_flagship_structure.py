@@ -155,7 +155,7 @@ def test_model_filter_never_touches_metrics_without_model(flagship):
     # Every selector with a model matcher is on a metric that has the label.
     for title, texts in exprs.items():
         for expr in texts:
-            for metric in re.findall(r"(\w+)\{[^}]*model=~", expr):
+            for metric in re.findall(r"([\w:]+)\{[^}]*model=~", expr):
                 assert re.search(r"cost|token|spanmetrics|span_metrics", metric), (title, metric)
 
 

@@ -49,15 +49,18 @@ def built(request) -> tuple[Profile, dict]:
 
 def test_only_the_profiles_metric_names(built):
     profile, model = built
+    spans = profile.spans
     names = set(profile.names.values())
-    if profile.recording_rules:  # the rules replace the counters, except in no panel
-        names = {f"ccdash:{n}:delta15s" for n in names}
-    allowed = names | {
-        profile.spans.calls,
-        profile.spans.latency_bucket,
-        profile.spans.latency_sum,
-        profile.spans.latency_count,
-    }
+    span_names = {spans.calls, spans.latency_bucket, spans.latency_sum, spans.latency_count}
+    if profile.recording_rules:  # the rules replace the counters in every panel
+        names = {f"ccdash:{n}:delta15s_by_{level}" for n in names for level in ("user", "session")}
+        tokens = profile.metric("tokens")
+        names |= {
+            f"ccdash:{tokens}:{view}_delta15s_by_session" for view in ("cache_read", "prompt")
+        }
+        names.add(f"ccdash:{profile.metric('session')}:active15s_by_session")
+        span_names = {f"ccdash:{n}:delta1m_by_span" for n in (spans.calls, spans.latency_bucket)}
+    allowed = names | span_names
     for panel, target in prometheus_targets(model):
         used = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", target["expr"]))
         assert used, panel["title"]
