@@ -34,6 +34,7 @@ from queries.common import filters
 from queries.rules import recording_rules as rule_groups
 
 UID = "claude-code"
+SESSION_POINTS = 150
 TITLE = "Claude Code"
 NO_SESSION_ID = (
     " Needs the session_id label (OTEL_METRICS_INCLUDE_SESSION_ID not false): without it several "
@@ -349,6 +350,9 @@ def sessions_and_activity(p: Profile) -> list:
             "none",
             prom(q.active_sessions_over_time(p), "sessions"),
             size=THIRD,
+            # Each point is a pass over every session's series in the range; hourly
+            # points over a week are plenty for a count, and a third of the cost.
+            max_data_points=SESSION_POINTS,
         ),
         pie_panel(
             "Sessions by terminal type",
@@ -418,38 +422,33 @@ def llm_requests(p: Profile) -> list:
             f"Quantiles of {SPAN_LLM_REQUEST} span duration from the span-metrics latency "
             "histogram (interpolated within buckets).",
             "s",
-            prom(spans.llm_latency(p, 0.5), "p50", min_interval=spans.MIN_INTERVAL),
-            prom(spans.llm_latency(p, 0.95), "p95", min_interval=spans.MIN_INTERVAL),
-            prom(spans.llm_latency(p, 0.99), "p99", min_interval=spans.MIN_INTERVAL),
+            prom(spans.llm_latency(p, 0.5), "p50"),
+            prom(spans.llm_latency(p, 0.95), "p95"),
+            prom(spans.llm_latency(p, 0.99), "p99"),
         ),
         timeseries_panel(
             "LLM p95 latency by model",
             f"95th percentile of {SPAN_LLM_REQUEST} duration by model.",
             "s",
-            prom(spans.llm_p95_by_model(p), "{{model}}", min_interval=spans.MIN_INTERVAL),
+            prom(spans.llm_p95_by_model(p), "{{model}}"),
         ),
         heatmap_panel(
             "LLM latency heatmap",
             f"Count of {SPAN_LLM_REQUEST} spans per latency bucket and interval.",
             "s",
-            prom(
-                spans.llm_latency_heatmap(p),
-                "{{le}}",
-                heatmap_format=True,
-                min_interval=spans.MIN_INTERVAL,
-            ),
+            prom(spans.llm_latency_heatmap(p), "{{le}}", heatmap_format=True),
         ),
         timeseries_panel(
             "LLM requests per minute",
             f"{SPAN_LLM_REQUEST} spans per minute by model.",
             "reqpm",
-            prom(spans.llm_requests_per_minute(p), "{{model}}", min_interval=spans.MIN_INTERVAL),
+            prom(spans.llm_requests_per_minute(p), "{{model}}"),
         ),
         timeseries_panel(
             "LLM error rate",
             f"Share of {SPAN_LLM_REQUEST} spans with status ERROR: error calls / all calls.",
             "percentunit",
-            prom(spans.llm_error_rate(p), "error rate", min_interval=spans.MIN_INTERVAL),
+            prom(spans.llm_error_rate(p), "error rate"),
             size=FULL,
         ),
     ]

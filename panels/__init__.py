@@ -58,11 +58,8 @@ def prom(
     instant: bool = False,
     table_format: bool = False,
     heatmap_format: bool = False,
-    min_interval: str | None = None,
 ) -> prometheus.Dataquery:
     target = prometheus.Dataquery().expr(expr).datasource(PROMETHEUS)
-    if min_interval:  # Grafana's "Min interval": $__interval never below it
-        target = target.interval(min_interval)
     if legend:
         target = target.legend_format(legend)
     target = target.instant() if instant else target.range()
@@ -159,10 +156,11 @@ def timeseries_panel(
     stacked: bool = False,
     bars: bool = False,
     steps: dashboard.ThresholdsConfig | None = None,
+    max_data_points: int = MAX_DATA_POINTS,
 ) -> timeseries.Panel:
     panel = _base(timeseries.Panel(), title, description, unit, size, targets)
     panel = (
-        panel.max_data_points(MAX_DATA_POINTS)
+        panel.max_data_points(max_data_points)
         .interval(MIN_INTERVAL)
         .fill_opacity(20 if stacked or bars else 10)
         .legend(

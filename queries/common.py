@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccdash.telemetry import STANDARD_LABELS, Profile
+from ccdash.telemetry import Profile
 
 RANGE = "$__range"
 INTERVAL = "$__interval"
@@ -62,12 +62,26 @@ def model_matcher(p: Profile) -> str:
 SESSION, USER = "session", "user"
 
 
+# What panels break each metric down by, besides the filters: the user level
+# keeps exactly these (effort, speed, language... would multiply the series).
+BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "session": (),
+    "lines": ("type",),
+    "pull_requests": (),
+    "commits": (),
+    "cost": ("model", "query_source"),
+    "tokens": ("model",),  # and the profile's token-type label
+    "edit_decisions": ("tool_name", "decision"),
+    "active_time": ("type",),
+}
+
+
 def rule_labels(p: Profile, key: str, level: str) -> tuple[str, ...]:
     """The labels a recorded level keeps: the dashboard's filters, plus what its panels group by."""
     labels = p.labels_of(key)
     kept = {f.label for f in filters(p) if f.label in labels}
     if level == USER:
-        kept |= labels - STANDARD_LABELS
+        kept |= set(BREAKDOWNS[key]) | ({p.token_label} if key == "tokens" else set())
     elif level == SESSION:
         kept |= {"session_id", "terminal_type"}
     else:

@@ -20,8 +20,6 @@ from ccdash.telemetry import (
 )
 from queries.common import INTERVAL, RANGE, RATE_INTERVAL, by, growth, model_matcher
 
-# Span panels never step below the span rules' interval (Grafana's "Min interval").
-MIN_INTERVAL = "1m"
 SPAN_RULE_INTERVAL = "1m"
 SPAN_RULE_LABELS = ("span_name", "model", "tool_name", "status_code")
 
