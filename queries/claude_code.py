@@ -12,6 +12,7 @@ from queries.common import (
     INTERVAL,
     RANGE,
     SESSION,
+    USER,
     activity,
     delta_rule,
     interval_total,
@@ -32,31 +33,35 @@ def token_matchers(p: Profile, *types: str) -> dict[str, str]:
 
 
 PROMPT_TYPES = ("input", "cacheRead", "cacheCreation")
-# Per-session token figures, each recorded as one series per session (and
-# model) rather than four by type: the session tables read thousands of
-# sessions, and their cost is the number of series they touch.
-SESSION_TOKEN_VIEWS: dict[str, tuple[str, ...]] = {
-    "": TOKEN_TYPES,
-    "cache_read": ("cacheRead",),
-    "prompt": PROMPT_TYPES,
+# Token selections recorded as series of their own, so that a query reads one
+# series per group rather than one per token type: the session tables read
+# thousands of sessions, and prompt tokens divide every ratio. (The user
+# level also keeps the token type, for any other selection.)
+TOKEN_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
+    USER: {"prompt": PROMPT_TYPES},
+    SESSION: {"": TOKEN_TYPES, "cache_read": ("cacheRead",), "prompt": PROMPT_TYPES},
 }
 
 
 def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *types: str) -> str:
-    if p.recording_rules and "session_id" in labels:
+    if p.recording_rules:
+        level = SESSION if "session_id" in labels else USER
         wanted = set(types or TOKEN_TYPES)
-        view = next((v for v, chosen in SESSION_TOKEN_VIEWS.items() if set(chosen) == wanted), None)
-        if view is None:
+        views = TOKEN_VIEWS[level].items()
+        view = next((v for v, chosen in views if set(chosen) == wanted), None)
+        if view is not None:
+            return window_total(p, "tokens", labels, window, view)
+        if level == SESSION:
             raise ValueError(f"no per-session token view records {sorted(wanted)}: add one")
-        return window_total(p, "tokens", labels, window, view)
     return window_total(p, "tokens", labels, window, **token_matchers(p, *types))
 
 
-def session_token_rules(p: Profile) -> list[dict[str, str]]:
-    """The recording rules behind the per-session token views."""
+def token_view_rules(p: Profile) -> list[dict[str, str]]:
+    """The recording rules behind the token views."""
     return [
-        delta_rule(p, "tokens", SESSION, view, **(token_matchers(p, *types) if view else {}))
-        for view, types in SESSION_TOKEN_VIEWS.items()
+        delta_rule(p, "tokens", level, view, **(token_matchers(p, *types) if view else {}))
+        for level, views in TOKEN_VIEWS.items()
+        for view, types in views.items()
     ]
 
 

@@ -76,8 +76,11 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def rule_labels(p: Profile, key: str, level: str) -> tuple[str, ...]:
-    """The labels a recorded level keeps: the dashboard's filters, plus what its panels group by."""
+def rule_labels(p: Profile, key: str, level: str, view: str = "") -> tuple[str, ...]:
+    """The labels a recorded level keeps: the dashboard's filters, plus what its panels group by.
+
+    A view (a selection of token types) is summed across its types.
+    """
     labels = p.labels_of(key)
     kept = {f.label for f in filters(p) if f.label in labels}
     if level == USER:
@@ -86,6 +89,8 @@ def rule_labels(p: Profile, key: str, level: str) -> tuple[str, ...]:
         kept |= {"session_id", "terminal_type"}
     else:
         raise ValueError(f"unknown rule level {level!r}")
+    if view:
+        kept.discard(p.token_label)
     return tuple(sorted(kept))
 
 
@@ -113,13 +118,13 @@ def selector(
     parts += [f"{label}{m}" for label, m in matchers.items()]
     if raw or not p.recording_rules:
         return f"{p.metric(key)}{{{', '.join(parts)}}}"
-    _require_kept(p, key, level, matchers)
+    _require_kept(p, key, level, view, matchers)
     return f"{rule_name(p, key, level, view)}{{{', '.join(parts)}}}"
 
 
-def _require_kept(p: Profile, key: str, level: str, labels) -> None:
+def _require_kept(p: Profile, key: str, level: str, view: str, labels) -> None:
     """A query may only read labels its recorded level kept (else it would silently see none)."""
-    missing = set(labels) - set(rule_labels(p, key, level))
+    missing = set(labels) - set(rule_labels(p, key, level, view))
     if missing:
         raise ValueError(
             f"{key} recorded by {level} has no label {', '.join(sorted(missing))}: "
@@ -143,7 +148,7 @@ def window_total(
     level = SESSION if "session_id" in labels else USER
     sel = selector(p, key, level=level, view=view, **matchers)
     if p.recording_rules:
-        _require_kept(p, key, level, labels)
+        _require_kept(p, key, level, view, labels)
         return f"sum{by(*labels)} (sum_over_time({sel}[{window}]))"
     # increase() covers growth after a series' first sample, resets included;
     # a series born inside the window (absent `window` ago) adds its first
@@ -196,7 +201,7 @@ def delta_rule(p: Profile, key: str, level: str, view: str = "", **matchers: str
     series cost no samples). Summed to the level in the same expression,
     reading only raw series, so no rule depends on another's output.
     """
-    labels = ", ".join(rule_labels(p, key, level))
+    labels = ", ".join(rule_labels(p, key, level, view))
     chosen = ", ".join(f"{label}{m}" for label, m in matchers.items())
     x = f"{p.metric(key)}{{{chosen}}}" if chosen else p.metric(key)
     return {

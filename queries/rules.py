@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ccdash.telemetry import OTEL_NAMES, Profile
 from queries import spans
-from queries.claude_code import session_token_rules
+from queries.claude_code import token_view_rules
 from queries.common import RULE_INTERVAL, SESSION, USER, activity_rule, delta_rule
 
 
@@ -17,7 +17,7 @@ def recording_rules(p: Profile) -> list[dict]:
     """The rule groups the dashboard relies on when `p.recording_rules` is on."""
     rules = [delta_rule(p, key, USER) for key in OTEL_NAMES if key != "session"]
     rules.append(delta_rule(p, "cost", SESSION))
-    rules += session_token_rules(p)
+    rules += token_view_rules(p)
     rules.append(activity_rule(p))
     return [
         {"name": "ccdash-claude-code", "interval": RULE_INTERVAL, "rules": rules},

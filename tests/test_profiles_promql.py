@@ -59,6 +59,7 @@ def test_only_the_profiles_metric_names(built):
             f"ccdash:{tokens}:{view}_delta15s_by_session" for view in ("cache_read", "prompt")
         }
         names.add(f"ccdash:{profile.metric('session')}:active15s_by_session")
+        names.add(f"ccdash:{tokens}:prompt_delta15s_by_user")
         span_names = {f"ccdash:{n}:delta1m_by_span" for n in (spans.calls, spans.latency_bucket)}
     allowed = names | span_names
     for panel, target in prometheus_targets(model):
