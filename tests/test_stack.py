@@ -35,6 +35,7 @@ from tests.pipeline_files import (
 CONFIG = load_config(ROOT)
 SERVICES = {"otel-collector", "tempo", "prometheus", "grafana"}
 PROMETHEUS_PORT = 9090  # Prometheus's default; the stack sets no --web.listen-address
+TEMPO_EXEMPLAR_LABEL = "traceID"  # Tempo's metrics-generator, hard-coded
 
 
 def compose() -> dict:
@@ -168,8 +169,18 @@ def test_grafana_datasources_point_at_the_services():
     # $__rate_interval is computed from this: keep it the scrape interval.
     scrape = load(PROMETHEUS)["global"]["scrape_interval"]
     assert sources["prometheus"]["jsonData"]["timeInterval"] == scrape
-    exemplar = sources["prometheus"]["jsonData"]["exemplarTraceIdDestinations"][0]
+    (exemplar,) = sources["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
     assert exemplar["datasourceUid"] == sources["tempo"]["uid"]
+    # The exemplar label Tempo's metrics-generator writes the trace id under
+    # (not configurable in pipeline/tempo.yaml); any other name links nothing.
+    assert exemplar["name"] == TEMPO_EXEMPLAR_LABEL
+
+
+def test_tempo_datasource_features_have_their_generator_processor():
+    """A service map needs Tempo's service-graphs processor; without it the view is empty."""
+    processors = load(TEMPO)["overrides"]["defaults"]["metrics_generator"]["processors"]
+    tempo = datasources()["tempo"]["jsonData"]
+    assert ("serviceMap" in tempo) == ("service-graphs" in processors), processors
 
 
 def test_dashboard_datasource_variables_find_the_provisioned_datasources():
