@@ -11,7 +11,6 @@ collector's translation, or the Team filter finds nothing.
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from urllib.parse import quote, urlsplit
 
@@ -23,31 +22,6 @@ PROTOCOLS = ("grpc", "http/protobuf")
 _STANDARD_PORTS = {4317: "grpc", 4318: "http/protobuf"}
 # The resource attribute for the cost centre (the telemetry reference's example).
 COST_CENTRE_ATTRIBUTE = "cost_center"
-# OTEL_RESOURCE_ATTRIBUTES keys: plain names, so the block is readable and no
-# key needs escaping; dots are allowed (OTel style) and become underscores.
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-
-
-def prometheus_label(attribute: str) -> str:
-    """The label an attribute key becomes through the collector's prometheus exporter.
-
-    The OTel->Prometheus translation replaces every character outside
-    [a-zA-Z0-9_] with `_` and prefixes `key_` to a name starting with a digit.
-    """
-    label = re.sub(r"[^A-Za-z0-9_]", "_", attribute)
-    return f"key_{label}" if label[:1].isdigit() else label
-
-
-def attribution_attribute(profile: Profile) -> str:
-    """The OTEL_RESOURCE_ATTRIBUTES key whose label is the profile's attribution label.
-
-    The attribution label is a valid Prometheus label name, which the
-    translation leaves as it is, so the attribute key is the label itself.
-    """
-    key = profile.attribution_label
-    if prometheus_label(key) != key:  # Profile validates it; kept for a clear message
-        raise ConfigError(f"attribution label {key!r} is not a Prometheus label name")
-    return key
 
 
 def resource_attributes(attributes: dict[str, str]) -> str:
@@ -55,14 +29,13 @@ def resource_attributes(attributes: dict[str, str]) -> str:
 
     The OTel specification has values percent-encoded (a `,` or `=` in a team
     name would otherwise split the list); the SDK decodes them, so the label
-    holds the original text.
+    holds the original text. The keys are ccdash's own (the profile's
+    attribution label, which Profile validates as a label name, and
+    `cost_center`), so they need no encoding.
     """
-    parts = []
-    for key, value in sorted(attributes.items()):
-        if not _KEY.match(key):
-            raise ConfigError(f"resource attribute key {key!r} must match {_KEY.pattern}")
-        parts.append(f"{key}={quote(value, safe='-_.~')}")
-    return ",".join(parts)
+    return ",".join(
+        f"{key}={quote(value, safe='-_.~')}" for key, value in sorted(attributes.items())
+    )
 
 
 def environment(
@@ -79,12 +52,16 @@ def environment(
         raise ConfigError(f"endpoint {endpoint!r} must be an http:// or https:// URL")
     if protocol not in PROTOCOLS:
         raise ConfigError(f"protocol {protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+    try:
+        port = parsed.port
+    except ValueError:  # not a number, or beyond 65535
+        raise ConfigError(f"endpoint {endpoint!r} has an invalid port") from None
     # The standard ports each serve one protocol; a mismatch fails on every export,
     # and Claude Code only says so in its debug log.
-    expected = _STANDARD_PORTS.get(parsed.port or 0)
+    expected = _STANDARD_PORTS.get(port or 0)
     if expected and expected != protocol:
         raise ConfigError(
-            f"endpoint port {parsed.port} is OTLP {expected}, not {protocol}: "
+            f"endpoint port {port} is OTLP {expected}, not {protocol}: "
             f"use --protocol {expected} or the other port"
         )
     env = {
@@ -105,7 +82,7 @@ def environment(
         env["OTEL_TRACES_EXPORTER"] = "otlp"
     attributes = {}
     if team is not None:
-        attributes[attribution_attribute(profile)] = team
+        attributes[profile.attribution_label] = team
     if cost_centre is not None:
         attributes[COST_CENTRE_ATTRIBUTE] = cost_centre
     if attributes:

@@ -7,6 +7,7 @@ import shutil
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -25,7 +26,11 @@ def require_tool(name: str, install_hint: str) -> str:
     path = shutil.which(name)
     if path:
         return path
-    message = f"{name} not found on PATH; {install_hint}"
+    unavailable(f"{name} not found on PATH; {install_hint}")
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip a test whose prerequisite is missing, except in CI where it must be there."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message} (CI=true: tests needing it must run, not skip)")
     pytest.skip(message)

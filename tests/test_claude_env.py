@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
 
-from ccdash.claude_env import environment, prometheus_label, resource_attributes
+from ccdash.claude_env import environment, resource_attributes
 from ccdash.cli import cli
 from ccdash.errors import ConfigError
 from ccdash.telemetry import Profile
-from tests.conftest import ROOT, require_tool
+from tests.conftest import ROOT, require_tool, unavailable
 
 # The workplace's shared notes sit beside the checkout (CI copies them there too).
 SHARED = next(
@@ -47,22 +50,23 @@ def test_defaults_are_the_dashboard_s_requirements():
 def test_every_variable_is_named_in_the_telemetry_reference():
     """A typo in a name (OTEL_METRIC_EXPORTER) is silently ignored by Claude Code."""
     if SHARED is None:
-        pytest.skip("shared/reference/claude-code-telemetry.md not found beside the checkout")
+        unavailable("shared/reference/claude-code-telemetry.md not found beside the checkout")
     text = (SHARED / "reference/claude-code-telemetry.md").read_text()
     env = environment(Profile(), team="a", cost_centre="b")
-    # The reference names these four together in prose without listing each;
-    # they are the OTel SDK's standard exporter variables.
-    standard = {
+    # The reference names these four together in prose without listing each:
+    # Claude Code's own switch (CLAUDE_CODE_ENABLE_TELEMETRY) and three of the
+    # OTel SDK's standard exporter variables. The working block quotes them all.
+    quoted = {
         "OTEL_METRICS_EXPORTER",
         "OTEL_EXPORTER_OTLP_PROTOCOL",
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "CLAUDE_CODE_ENABLE_TELEMETRY",
     }
-    for name in set(env) - standard:
+    for name in set(env) - quoted:
         assert re.search(rf"`{name}[`=]", text), name
-    # And the standard ones are the SDK's (seed 003 quotes the working block).
+    # Seed 003 quotes the working block.
     seed = (SHARED / "seeds/003_e6c2b8e4c10d3a7d.txt").read_text()
-    for name in standard:
+    for name in quoted:
         assert f"export {name}=" in seed, name
 
 
@@ -75,24 +79,18 @@ def test_no_traces_leaves_both_trace_variables_out():
 def test_team_attribute_becomes_the_profile_s_attribution_label(label):
     env = environment(Profile(attribution_label=label), team="payments")
     pairs = dict(p.split("=", 1) for p in env["OTEL_RESOURCE_ATTRIBUTES"].split(","))
+    # A label name passes the collector's translation unchanged: the key is the label.
     assert pairs == {label: "payments"}
-    # Through the collector's translation, the key is exactly the dashboard's label.
-    assert prometheus_label(next(iter(pairs))) == label
-
-
-def test_prometheus_label_translation():
-    assert prometheus_label("cost.center") == "cost_center"
-    assert prometheus_label("team-name") == "team_name"
-    assert prometheus_label("1team") == "key_1team"
-    assert prometheus_label("team") == "team"
 
 
 def test_cost_centre_attribute_and_percent_encoding():
-    value = resource_attributes({"team": NASTY_TEAM, "cost_center": "CC-42"})
-    # Sorted keys; `,` and `=` inside a value are encoded so the list still splits.
-    assert value == "cost_center=CC-42,team=Platform%20%26%20%22AI%22%2C%20R%3DD%20%24USER"
-    with pytest.raises(ConfigError, match="resource attribute key"):
-        resource_attributes({"bad key": "x"})
+    attributes = {"team": NASTY_TEAM, "cost_center": "CC-42"}
+    value = resource_attributes(attributes)
+    # `,` and `=` inside a value are encoded, so the list splits back into the
+    # pairs, and decoding (as the SDK does) gives the original text.
+    pairs = [pair.split("=", 1) for pair in value.split(",")]
+    assert {key: unquote(encoded) for key, encoded in pairs} == attributes
+    assert [key for key, _ in pairs] == sorted(attributes)  # stable bytes
 
 
 def test_rejects_a_non_url_endpoint_and_unknown_protocol():
@@ -100,6 +98,8 @@ def test_rejects_a_non_url_endpoint_and_unknown_protocol():
         environment(Profile(), endpoint="localhost:4317")
     with pytest.raises(ConfigError, match="protocol"):
         environment(Profile(), protocol="http/json")
+    unknown = run(ROOT, "--protocol", "http/json")  # validated once, in environment()
+    assert unknown.exit_code == 2 and "choose one of grpc, http/protobuf" in unknown.output
     with pytest.raises(ConfigError, match="port 4318 is OTLP http/protobuf"):
         environment(Profile(), endpoint="http://localhost:4318")
     with pytest.raises(ConfigError, match="port 4317 is OTLP grpc"):
@@ -108,6 +108,15 @@ def test_rejects_a_non_url_endpoint_and_unknown_protocol():
     assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
     # Other ports (a proxy, a gateway) are the user's business.
     environment(Profile(), endpoint="https://otel.example", protocol="http/protobuf")
+
+
+@pytest.mark.parametrize("endpoint", ["http://collector:abc", "http://collector:99999"])
+def test_an_invalid_port_is_a_configuration_error(endpoint):
+    with pytest.raises(ConfigError, match="invalid port"):
+        environment(Profile(), endpoint=endpoint)
+    result = run(ROOT, "--endpoint", endpoint)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and result.output.startswith("error: ")
 
 
 def test_shell_form_sourced_by_bash_equals_the_settings_form(project):
@@ -136,11 +145,23 @@ def test_shell_form_sourced_by_bash_equals_the_settings_form(project):
     assert expected["OTEL_EXPORTER_OTLP_ENDPOINT"] == NASTY_ENDPOINT  # no expansion
 
 
-def test_settings_form_is_deterministic_and_shaped_for_claude(project):
-    first = run(project, "--format", "settings", "--team", "a")
-    second = run(project, "--format", "settings", "--team", "a")
-    assert first.output == second.output
-    parsed = json.loads(first.output)
+def test_settings_form_is_deterministic_and_shaped_for_claude():
+    # Same bytes across processes: set or dict order must not leak in, so two
+    # interpreters with different string hashing must agree.
+    args = ["--project", str(ROOT), "claude-env", "--format", "settings"]
+    args += ["--team", "a", "--cost-centre", "b"]
+    outputs = []
+    for seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-c", "from ccdash.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    parsed = json.loads(outputs[0])
     assert list(parsed) == ["env"]
     assert all(isinstance(v, str) for v in parsed["env"].values())  # settings.json wants strings
     assert list(parsed["env"]) == sorted(parsed["env"])
