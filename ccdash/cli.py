@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 a finding (stale files, failing panels); 2 usage or
 configuration error; 3 a server (Prometheus) unreachable or failing. `doctor`
-grades its findings: 0 none or information, 1 a warning, 2 an error.
+grades its findings: 0 none or information only, 1 the worst is a warning, 4
+at least one error (not 2, which stays a usage or configuration error).
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ import sys
 import time as clock
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ccdash import __version__, outputs
+from ccdash.claude_env import DEFAULT_ENDPOINT, PROTOCOLS
 from ccdash.config import Config, load
 from ccdash.errors import CcdashError, ConfigError
 from ccdash.telemetry import NAMINGS, SPAN_METRICS, TOKEN_LABEL_SCHEMAS
+
+if TYPE_CHECKING:
+    from ccdash.promapi import PrometheusClient
 
 
 class Group(click.Group):
@@ -87,6 +93,51 @@ def profile_options(command):
     return wrapper
 
 
+def prometheus_options(command):
+    """--prometheus, --range, --at: the Prometheus client and the evaluated window.
+
+    `verify` and `doctor` read the same Prometheus the same way, so they share
+    the option names, their parsing and the one-line errors of bad values.
+    """
+
+    @click.option(
+        "--prometheus",
+        "url",
+        required=True,
+        envvar="PROMETHEUS_URL",
+        help="Prometheus base URL (or PROMETHEUS_URL). Credentials: PROMETHEUS_TOKEN, or "
+        "PROMETHEUS_USER and PROMETHEUS_PASSWORD.",
+    )
+    @click.option(
+        "--range",
+        "range_",
+        default="7d",
+        show_default=True,
+        help="Time range to evaluate, ending at --at.",
+    )
+    @click.option(
+        "--at",
+        "--time",
+        "at",
+        default="now",
+        show_default=True,
+        help="Evaluation time, the end of the range: now, a Unix timestamp or an ISO 8601 time.",
+    )
+    @functools.wraps(command)
+    def wrapper(config: Config, url: str, range_: str, at: str, **kwargs):
+        from ccdash.promapi import PrometheusClient
+        from ccdash.promql import parse_duration
+
+        try:
+            range_s = parse_duration(range_)
+        except ValueError as exc:
+            raise ConfigError(f"--range: {exc}") from None
+        when = _parse_time(at, "--at")
+        return command(config, client=PrometheusClient(url), range_s=range_s, when=when, **kwargs)
+
+    return wrapper
+
+
 @cli.command()
 @click.option(
     "--check",
@@ -146,6 +197,9 @@ def simulate(
         click.echo("\nPipeline faults, for `ccdash doctor` (their figures are wrong on purpose):")
         for sc in scenarios.FAULTS.values():
             click.echo(f"{sc.name:22} {sc.description}")
+        click.echo("\nHealthy fleets the doctor must find nothing wrong with:")
+        for sc in scenarios.HEALTHY.values():
+            click.echo(f"{sc.name:22} {sc.description}")
         return
     try:
         chosen = scenarios.get(scenario)
@@ -192,49 +246,22 @@ def _serve(config: Config, scenario, out: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--prometheus",
-    "url",
-    required=True,
-    envvar="PROMETHEUS_URL",
-    help="Prometheus base URL (or PROMETHEUS_URL). Credentials: PROMETHEUS_TOKEN, or "
-    "PROMETHEUS_USER and PROMETHEUS_PASSWORD.",
-)
-@click.option(
-    "--range",
-    "range_",
-    default="7d",
-    show_default=True,
-    help="Dashboard time range to evaluate, ending at --time.",
-)
-@click.option(
-    "--time",
-    "at",
-    default="now",
-    show_default=True,
-    help="End of the range: now, a Unix timestamp or an ISO 8601 time.",
-)
 @click.option("--dashboard", "uid", help="Only this dashboard uid.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @profile_options
-def verify(config: Config, url: str, range_: str, at: str, uid: str | None, fmt: str) -> None:
+@prometheus_options
+def verify(
+    config: Config, client: PrometheusClient, range_s: float, when: float, uid: str | None, fmt: str
+) -> None:
     """Evaluate every panel against a Prometheus: OK, no data, or the query that failed.
 
     Exits 1 when a panel fails or empty panels have a diagnosed cause.
     """
     from ccdash.project import compile_project
-    from ccdash.promapi import PrometheusClient
-    from ccdash.promql import parse_duration
     from ccdash.verify import verify as run
 
-    try:
-        range_s = parse_duration(range_)
-    except ValueError as exc:
-        raise ConfigError(f"--range: {exc}") from None
-    when = _parse_time(at)
-    client = PrometheusClient(url)
     dashboards = [d for d in compile_project(config).dashboards if uid in (None, d.uid)]
     if not dashboards:
         raise ConfigError(f"no dashboard with uid {uid!r}")
@@ -281,29 +308,6 @@ def _print_report(report) -> None:
 
 @cli.command()
 @click.option(
-    "--prometheus",
-    "url",
-    required=True,
-    envvar="PROMETHEUS_URL",
-    help="Prometheus base URL (or PROMETHEUS_URL). Credentials: PROMETHEUS_TOKEN, or "
-    "PROMETHEUS_USER and PROMETHEUS_PASSWORD.",
-)
-@click.option(
-    "--range",
-    "range_",
-    default="7d",
-    show_default=True,
-    help="Lookback ending at --at (series-shape checks read at most its last day).",
-)
-@click.option(
-    "--at",
-    "--time",
-    "at",
-    default="now",
-    show_default=True,
-    help="Evaluation time: now, a Unix timestamp or an ISO 8601 time.",
-)
-@click.option(
     "--tempo-metrics",
     is_flag=True,
     help="Span metrics are expected: their absence or missing dimensions are errors.",
@@ -312,24 +316,26 @@ def _print_report(report) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @profile_options
-def doctor(config: Config, url: str, range_: str, at: str, tempo_metrics: bool, fmt: str) -> None:
+@prometheus_options
+def doctor(
+    config: Config,
+    client: PrometheusClient,
+    range_s: float,
+    when: float,
+    tempo_metrics: bool,
+    fmt: str,
+) -> None:
     """Diagnose the Claude Code telemetry pipeline behind a Prometheus: evidence and fixes.
 
-    Exit codes: 0 nothing or only information, 1 a warning, 2 an error,
-    3 Prometheus unreachable or answering something that is not its API.
+    The range is the lookback; series-shape checks read at most its last day.
+    Exit codes: 0 nothing or only information, 1 a warning at worst, 4 an
+    error, 2 a bad option, 3 Prometheus unreachable or answering something
+    that is not its API.
     """
     from ccdash.doctor import diagnose
     from ccdash.doctor.render import as_json, text
     from ccdash.project import compile_project
-    from ccdash.promapi import PrometheusClient
-    from ccdash.promql import parse_duration
 
-    try:
-        range_s = parse_duration(range_)
-    except ValueError as exc:
-        raise ConfigError(f"--range: {exc}") from None
-    when = _parse_time(at, "--at")
-    client = PrometheusClient(url)
     project = compile_project(config)
     flagship = [d for d in project.dashboards if d.uid == "claude-code"]
     if not flagship:
@@ -573,16 +579,15 @@ def status(config: Config, client, folder: str, uid: str | None) -> None:
 )
 @click.option(
     "--endpoint",
-    default="http://localhost:4317",
+    default=DEFAULT_ENDPOINT,
     show_default=True,
     help="The collector's OTLP endpoint.",
 )
 @click.option(
     "--protocol",
-    type=click.Choice(["grpc", "http/protobuf"]),
-    default="grpc",
+    default=PROTOCOLS[0],
     show_default=True,
-    help="OTLP protocol: grpc (port 4317) or http/protobuf (port 4318).",
+    help=f"OTLP protocol: {' or '.join(PROTOCOLS)} (grpc on port 4317, http/protobuf on 4318).",
 )
 @click.option("--team", help="Team attribution (the profile's attribution label).")
 @click.option("--cost-centre", help="Cost centre attribution (resource attribute cost_center).")
@@ -621,7 +626,7 @@ def _progress(label: str):
     return wrap
 
 
-def _parse_time(text: str, option: str = "--time") -> float:
+def _parse_time(text: str, option: str) -> float:
     if text == "now":
         return clock.time()
     try:

@@ -11,22 +11,34 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from datetime import UTC, datetime
+from itertools import product
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from ccdash.cli import cli
 from ccdash.doctor import diagnose
-from ccdash.doctor.findings import SPANS, Breaks
+from ccdash.doctor.context import Context, ago
+from ccdash.doctor.findings import EXIT_CODES, SPANS, Breaks
 from ccdash.doctor.identity import accepts
 from ccdash.doctor.panels import TargetUse, affected, target_uses
 from ccdash.doctor.presence import matching_naming
-from ccdash.doctor.series import clustered, session_sample, session_tails
-from ccdash.harness import INSTALL_HINT, LocalPrometheus
+from ccdash.doctor.series import (
+    SAMPLED_SESSIONS,
+    clustered,
+    freshness,
+    session_sample,
+    session_tails,
+)
+from ccdash.harness import INSTALL_HINT, LocalPrometheus, backfill
+from ccdash.openmetrics import BlockWriter
 from ccdash.promql import prometheus_targets
 from ccdash.simulate import scenarios
-from ccdash.simulate.scenarios import NOW_PHASE
+from ccdash.simulate.exposition import SCRAPE_INTERVAL
+from ccdash.simulate.scenarios import NOW_PHASE, ORIGIN
 from ccdash.telemetry import NAMINGS, Profile
 from tests.conftest import ROOT, require_tool
 
@@ -54,8 +66,13 @@ def doctor(url: str, at: float, *args: str, range_: str = "1d", env: dict | None
     )
 
 
+# The CLI's convention: 0 success, 1 a finding, 2 usage or configuration, 3
+# unreachable; the doctor's error findings need a code of their own.
+NOTHING, WARNING_CODE, ERROR_CODE = 0, 1, 4
+
+
 def report(result) -> dict:
-    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exit_code in (NOTHING, WARNING_CODE, ERROR_CODE), result.output
     return json.loads(result.output)
 
 
@@ -74,15 +91,22 @@ def span_panels(model: dict) -> set[str]:
 
 # (scenario, extra options, expected finding ids, expected exit code)
 FAULTS = [
-    ("fault-delta", [], {"delta-temporality"}, 2),
-    ("fault-no-session-id", [], {"no-session-id", "counter-collisions"}, 2),
-    ("fault-expiration", [], {"short-expiration"}, 1),
-    ("fault-no-spans", ["--tempo-metrics"], {"span-metrics-absent"}, 2),
-    ("fault-span-dimensions", ["--tempo-metrics"], {"span-dimensions-missing"}, 2),
-    ("fault-collector-spans", [], {"span-metrics-flavour"}, 1),
-    ("fault-token-type", [], {"token-label-mismatch"}, 2),
-    ("fault-collector-down", [], {"collector-down"}, 2),
+    ("fault-delta", [], {"delta-temporality"}, ERROR_CODE),
+    ("fault-no-session-id", [], {"no-session-id", "counter-collisions"}, ERROR_CODE),
+    ("fault-expiration", [], {"short-expiration"}, WARNING_CODE),
+    ("fault-no-spans", ["--tempo-metrics"], {"span-metrics-absent"}, ERROR_CODE),
+    ("fault-span-dimensions", ["--tempo-metrics"], {"span-dimensions-missing"}, ERROR_CODE),
+    ("fault-collector-spans", [], {"span-metrics-flavour"}, WARNING_CODE),
+    ("fault-token-type", [], {"token-label-mismatch"}, ERROR_CODE),
+    ("fault-collector-down", [], {"collector-down"}, ERROR_CODE),
 ]
+
+
+def test_exit_codes_keep_the_cli_convention():
+    # 2 and 3 mean the doctor could not run (bad option, unreachable server):
+    # no finding may share them.
+    assert set(EXIT_CODES.values()).isdisjoint({2, 3})
+    assert EXIT_CODES["error"] > EXIT_CODES["warning"] > EXIT_CODES["info"] == 0
 
 
 @pytest.mark.parametrize(
@@ -96,6 +120,34 @@ def test_each_fault_is_reported_exactly(serve, name, options, expected, code):
     assert result.exit_code == code == found["exit_code"]
     for finding in found["findings"]:
         assert finding["evidence"] and finding["fix"]
+
+
+def test_short_expiration_is_measured_as_configured(serve):
+    name = "fault-expiration"
+    _, client, _ = serve(name, rules=False)
+    (finding,) = report(doctor(client.url, end_of(name), "--raw"))["findings"]
+    assert f"about {ago(scenarios.get(name).metric_expiration)} after" in finding["title"]
+
+
+def test_json_output_is_the_same_on_the_same_data(serve):
+    _, client, _ = serve("fault-delta", rules=False)
+    first, second = (doctor(client.url, end_of("fault-delta"), "--raw") for _ in range(2))
+    assert first.output == second.output
+    assert "seconds" not in json.loads(first.output)
+
+
+def test_a_fleet_off_at_weekends_is_not_stale_on_monday_morning(serve):
+    # Two weeks of a Monday-to-Friday fleet, evaluated on Monday before work:
+    # the silence since Friday is as long as the previous weekend's.
+    name = "office-weekdays"
+    scenario = scenarios.get(name)
+    at = end_of(name)
+    assert datetime.fromtimestamp(at, UTC).strftime("%A %H") == "Monday 06"
+    assert set(scenario.weekdays) == {0, 1, 2, 3, 4}
+    _, client, _ = serve(name, rules=False)
+    result = doctor(client.url, at, "--raw", "--tempo-metrics", range_="7d")  # the default
+    assert report(result)["findings"] == []
+    assert result.exit_code == NOTHING
 
 
 def test_healthy_fleet_has_no_findings(serve):
@@ -193,8 +245,12 @@ def test_no_claude_code_metrics_at_all():
         result = doctor(prom.url, end_of("steady"))
     found = report(result)
     assert ids(found) == {"no-metrics"}
-    assert result.exit_code == 2
-    assert "CLAUDE_CODE_ENABLE_TELEMETRY=1" in found["findings"][0]["fix"]
+    assert result.exit_code == ERROR_CODE
+    fix = found["findings"][0]["fix"]
+    assert "CLAUDE_CODE_ENABLE_TELEMETRY=1" in fix
+    # The endpoint as Claude Code takes it: a URL, scheme included.
+    endpoint = re.search(r"OTEL_EXPORTER_OTLP_ENDPOINT=(\S+)", fix).group(1)
+    assert urlsplit(endpoint).scheme in ("http", "https"), endpoint
 
 
 def test_text_output_and_token_never_shown(serve):
@@ -210,7 +266,7 @@ def test_text_output_and_token_never_shown(serve):
         "--raw",
     ]
     result = CliRunner().invoke(cli, args, env={"PROMETHEUS_TOKEN": TOKEN})
-    assert result.exit_code == 2
+    assert result.exit_code == ERROR_CODE
     assert "ERROR   delta-temporality" in result.output
     assert "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative" in result.output
     assert TOKEN not in result.output
@@ -223,10 +279,19 @@ def test_text_output_and_token_never_shown(serve):
 def test_bad_options_are_configuration_errors():
     result = doctor("http://127.0.0.1:9", 0, range_="soon")
     assert result.exit_code == 2 and "--range" in result.output
-    bad_time = CliRunner().invoke(
-        cli, ["--project", str(ROOT), "doctor", "--prometheus", "http://x:1", "--at", "later"]
-    )
-    assert bad_time.exit_code == 2 and "--at: 'later'" in bad_time.output
+    # verify and doctor share the Prometheus options: same names, same errors.
+    for command in ("doctor", "verify"):
+        for option in ("--at", "--time"):
+            bad_time = CliRunner().invoke(
+                cli,
+                ["--project", str(ROOT), command, "--prometheus", "http://x:1", option, "later"],
+            )
+            assert bad_time.exit_code == 2 and "--at: 'later'" in bad_time.output, command
+        bad_range = CliRunner().invoke(
+            cli,
+            ["--project", str(ROOT), command, "--prometheus", "http://x:1", "--range", "soon"],
+        )
+        assert bad_range.exit_code == 2 and "--range: " in bad_range.output, command
 
 
 # Pure logic.
@@ -244,7 +309,11 @@ def test_naming_ties_prefer_the_built_profile():
 
 
 def test_expiration_needs_a_cluster():
-    assert clustered([290.0, 295, 288, 299, 291]) == pytest.approx(291 + 15)
+    # Series exposed `expiration` after their last change are last seen up to
+    # one scrape earlier: the estimate must land within a scrape of it.
+    expiration = 300.0
+    tails = [expiration - lag for lag in (0, 3, 7, 11, 14)]
+    assert abs(clustered(tails) - expiration) <= SCRAPE_INTERVAL
     assert clustered([290.0, 295, 288, 299]) is None  # too few sessions
     assert clustered([60.0, 600, 1800, 3000, 4000, 7000]) is None  # no common tail
 
@@ -300,12 +369,18 @@ def test_a_filter_dropping_desktop_sessions_is_found(serve):
     assert found.exit_code == 1
 
 
-def test_large_fleets_are_sampled_by_session_id():
-    assert session_sample(40) == ".+"
-    assert session_sample(1200) == "[0-3].*"  # 4 of 16 leading hex digits: ~300 sessions
-    assert session_sample(10**6) == "[0-0].*"
-    assert re.fullmatch(session_sample(600), "7c0ffee0-0000-4000-a000-000000000000")
-    assert not re.fullmatch(session_sample(600), "8c0ffee0-0000-4000-a000-000000000000")
+@pytest.mark.parametrize("sessions", [40, 301, 1200, 4801, 20_000, 10**6, 10**7])
+def test_large_fleets_are_sampled_to_about_the_stated_size(sessions):
+    # Session ids are uniform hex: the sample's expected size is the share of
+    # 4-hex-digit prefixes the regex accepts, times the fleet.
+    pattern = re.compile(session_sample(sessions))
+    prefixes = ["".join(p) for p in product("0123456789abcdef", repeat=4)]
+    share = sum(bool(pattern.fullmatch(f"{p}0ffe-0000-4000-a000-000000000000")) for p in prefixes)
+    expected = sessions * share / len(prefixes)
+    if sessions <= SAMPLED_SESSIONS:
+        assert expected == sessions
+    else:
+        assert SAMPLED_SESSIONS / 2 <= expected <= SAMPLED_SESSIONS, (pattern, expected)
 
 
 def test_fault_scenarios_are_listed_apart_and_generated(tmp_path):
@@ -314,6 +389,8 @@ def test_fault_scenarios_are_listed_apart_and_generated(tmp_path):
     faults_at = listed.output.index("Pipeline faults")
     assert listed.output.index("fault-delta") > faults_at > listed.output.index("steady")
     assert "fault-delta" not in scenarios.SCENARIOS  # kept out of the accuracy report
+    assert listed.output.index("office-weekdays") > faults_at
+    assert "office-weekdays" not in scenarios.SCENARIOS
     made = CliRunner().invoke(
         cli, ["--project", str(ROOT), "simulate", "fault-collector-down", "--out", str(tmp_path)]
     )
@@ -330,3 +407,67 @@ def test_the_no_session_id_fleet_with_rules(serve):
     assert ids(found, "error") == {"no-session-id", "counter-collisions"}
     assert ids(found, "info") == {"span-metrics-absent"}
     assert ids(found, "warning") == set()
+
+
+# `up`: the collector's target, not its past instances nor other collectors.
+
+INSTANT = ORIGIN + 6 * 3600  # the evaluation time of the hand-made series below
+CLAUDE = Profile().metric("active_time")
+
+
+def scrapes(start: float, end: float) -> range:
+    return range(int(start), int(end) + 1, SCRAPE_INTERVAL)
+
+
+def claude_series(instance: str, start: float, end: float) -> tuple:
+    labels = {"job": "claude-code", "instance": instance, "session_id": instance, "user_id": "u"}
+    return (CLAUDE, labels, [(t, float(t - start)) for t in scrapes(start, end)])
+
+
+def up_series(job: str, instance: str, values: list[tuple[int, float]]) -> tuple:
+    return ("up", {"job": job, "instance": instance}, values)
+
+
+def freshness_of(tmp_path: Path, series: list[tuple], *times: float) -> list[list]:
+    """The doctor's freshness findings at each time, on exactly these series."""
+    require_tool("promtool", INSTALL_HINT)
+    require_tool("prometheus", INSTALL_HINT)
+    writer = BlockWriter(tmp_path / "om", "up")
+    for name, labels, samples in sorted(series, key=lambda s: s[0]):
+        writer.start_family(name)
+        writer.write(name, tuple(sorted(labels.items())), samples)
+    backfill(writer.close(), tmp_path / "tsdb")
+    with LocalPrometheus(tmp_path / "tsdb") as prom:
+        client = prom.client()
+        return [freshness(Context(client, Profile(), {}, t, 86400.0)) for t in times]
+
+
+def test_a_replaced_collector_pod_is_not_down(tmp_path):
+    # A rollout: the old pod's last scrape failed (0), then it left service
+    # discovery 10 minutes ago; the new pod is up and Claude Code's series moved.
+    old, new = "10.0.0.1:8889", "10.0.0.2:8889"
+    gone = INSTANT - 600
+    old_up = [(t, 1.0) for t in scrapes(INSTANT - 7200, gone - 15)] + [(int(gone), 0.0)]
+    series = [
+        up_series("otel-collector", old, old_up),
+        up_series("otel-collector", new, [(t, 1.0) for t in scrapes(gone + 30, INSTANT)]),
+        claude_series(old, INSTANT - 7200, gone - 15),
+        claude_series(new, gone + 30, INSTANT),
+    ]
+    (found,) = freshness_of(tmp_path, series, INSTANT + NOW_PHASE)
+    assert found == []
+
+
+def test_other_collectors_count_only_when_claude_code_data_is_stale(tmp_path):
+    # A shared Prometheus: an unrelated Alloy is down; Claude Code's series
+    # carry their own instance (service.instance.id), which no `up` has.
+    later = INSTANT + 3 * 86400
+    series = [
+        up_series("alloy", "alloy:12345", [(t, 0.0) for t in scrapes(INSTANT - 7200, later)]),
+        claude_series("claude-host-1", INSTANT - 7200, INSTANT),
+    ]
+    fresh, stale = freshness_of(tmp_path, series, INSTANT + NOW_PHASE, later + NOW_PHASE)
+    assert fresh == []
+    # Days later, with Claude Code silent, a down collector-like job is the best lead.
+    assert [f.id for f in stale] == ["collector-down"]
+    assert 'up{job="alloy", instance="alloy:12345"} is 0' in stale[0].evidence

@@ -23,9 +23,13 @@ from click.testing import CliRunner
 
 from ccdash.cli import cli
 from ccdash.config import load as load_config
+from ccdash.doctor.findings import SPANS
+from ccdash.doctor.panels import rule_uses, target_uses
+from ccdash.doctor.presence import SPAN_DEFAULT_LABELS
 from ccdash.harness import INSTALL_HINT
 from ccdash.project import compile_project
 from ccdash.rules import RULES_FILE
+from ccdash.simulate.scenarios import Scenario
 from ccdash.telemetry import (
     OTEL_NAMES,
     SPAN_LATENCY_BUCKETS,
@@ -45,9 +49,9 @@ from tests.pipeline_files import (
 
 PROFILE = load_config(ROOT).profile
 RULES = ROOT / "rules" / RULES_FILE
-# Labels Tempo's span metrics carry without any configured dimension.
-TEMPO_DEFAULT_LABELS = {"service", "span_name", "span_kind", "status_code", "le"}
 WEEK = 7 * 24 * 3600
+# The OTel->Prometheus translation giving the `collector` naming.
+COLLECTOR_STRATEGY = "UnderscoreEscapingWithSuffixes"
 
 
 def collector() -> dict:
@@ -120,6 +124,9 @@ def test_exporter_naming_is_the_profile_s():
     )
     exporter = collector()["exporters"]["prometheus"]
     assert exporter.get("add_metric_suffixes", True) is True
+    # Newer exporters take `translation_strategy` over add_metric_suffixes: when
+    # set it must be the one with underscores and suffixes (the default).
+    assert exporter.get("translation_strategy", COLLECTOR_STRATEGY) == COLLECTOR_STRATEGY
     assert collector()["service"]["pipelines"]["metrics"]["exporters"] == ["prometheus"]
 
 
@@ -182,46 +189,25 @@ def test_span_metrics_processor_is_switched_on_by_the_overrides():
     assert tempo()["metrics_generator"]["storage"]["remote_write"], "nowhere to send them"
 
 
-def _span_queries() -> list[str]:
-    """Every PromQL text over raw span metrics: panels without rules, and the rules."""
-    flavour = PROFILE.spans
-    model = flagship_for(recording_rules=False)
-    texts: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("expr"), str):
-                texts.append(node["expr"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(model)
-    for group in compile_project(load_config(ROOT)).rule_groups:
-        texts += [rule["expr"] for rule in group["rules"]]
-    raw = (flavour.calls, flavour.latency_bucket, flavour.latency_sum, flavour.latency_count)
-    return [t for t in texts if any(name in t for name in raw)]
-
-
-def _labels_in(expr: str) -> set[str]:
-    labels = set(re.findall(r'\b([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)\s*"', expr))
-    for group in re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", expr):
-        labels |= {label.strip() for label in group.split(",") if label.strip()}
-    return labels
+def _span_label_uses() -> set[str]:
+    """Labels read by every query over raw span metrics: panels without rules, and
+    the rules; extracted as the doctor does, which maps findings by the same reading."""
+    uses = target_uses(flagship_for(recording_rules=False), PROFILE)
+    uses += rule_uses(compile_project(load_config(ROOT)).rule_groups, PROFILE)
+    span_uses = [use for use in uses if SPANS in use.metrics]
+    assert span_uses, "no span-metric query found: did the catalogue move?"
+    return set().union(*(use.labels for use in span_uses))
 
 
 def test_dimensions_cover_every_label_the_span_queries_read():
-    queries = _span_queries()
-    assert queries, "no span-metric query found: did the catalogue move?"
-    used = set().union(*map(_labels_in, queries)) - TEMPO_DEFAULT_LABELS
+    used = _span_label_uses() - SPAN_DEFAULT_LABELS
     dimensions = tempo()["metrics_generator"]["processor"]["span_metrics"]["dimensions"]
     assert used <= set(dimensions), f"queries read {sorted(used - set(dimensions))}"
-    # Claude Code's attributes, as the issue and the reference name them.
-    assert set(dimensions) == {"model", "tool_name", "success"}
+    # What the simulated healthy pipeline keeps, on which the doctor finds nothing.
+    assert set(Scenario(name="healthy", description="").span_dimensions) <= set(dimensions)
     # A dimension named like a default label would be renamed `__<name>`.
-    assert not set(dimensions) & TEMPO_DEFAULT_LABELS
+    assert not set(dimensions) & SPAN_DEFAULT_LABELS
+    assert len(dimensions) == len(set(dimensions))
 
 
 def test_histogram_buckets_reach_minutes_and_match_the_catalogue():

@@ -11,6 +11,8 @@ Each finding names the panels it breaks, derived from the compiled dashboard.
 from __future__ import annotations
 
 import time as clock
+from collections.abc import Mapping
+from typing import Any
 
 from ccdash.doctor import identity, presence, series
 from ccdash.doctor.context import Context
@@ -22,30 +24,38 @@ from ccdash.telemetry import Profile
 __all__ = ["EXIT_CODES", "Finding", "Report", "diagnose", "presence_findings"]
 
 
+# Findings after which the other checks have nothing to read: no Claude Code
+# series at all, or none under a naming ccdash knows.
+STOPPING = frozenset({"no-metrics", "naming-unknown"})
+
+
 def presence_findings(
     client: PrometheusClient,
-    model: dict,
+    model: Mapping[str, Any],
     profile: Profile,
     time: float,
     range_s: float,
     tempo_metrics: bool = False,
 ) -> list[Finding]:
     """Are the dashboard's metrics there under its names: what `ccdash verify` explains with."""
-    ctx = Context(client, profile, model, time, range_s, tempo_metrics)
-    return _presence(ctx)
+    return _presence(Context(client, profile, model, time, range_s, tempo_metrics))
 
 
 def _presence(ctx: Context) -> list[Finding]:
     presence.inventory(ctx)
     findings = presence.naming(ctx)
-    if any(f.id in ("no-metrics", "naming-unknown") for f in findings):
+    if _stops(findings):
         return findings
     return findings + presence.rules(ctx) + presence.spans(ctx)
 
 
+def _stops(findings: list[Finding]) -> bool:
+    return any(f.id in STOPPING for f in findings)
+
+
 def diagnose(
     client: PrometheusClient,
-    model: dict,
+    model: Mapping[str, Any],
     profile: Profile,
     time: float,
     range_s: float,
@@ -54,13 +64,14 @@ def diagnose(
 ) -> Report:
     """Every check against one Prometheus, each finding mapped to the panels it breaks.
 
-    `rule_groups` are ccdash's recording rules the dashboard reads: their
-    filters (e.g. on service.name) apply to the data before the panels'.
+    The arguments are presence_findings' plus `rule_groups`: ccdash's
+    recording rules the dashboard reads, whose filters (e.g. on
+    service.name) apply to the data before the panels'.
     """
     started = clock.monotonic()
     ctx = Context(client, profile, model, time, range_s, tempo_metrics, rule_groups or [])
     findings = _presence(ctx)
-    stop = any(f.id in ("no-metrics", "naming-unknown") for f in findings)
+    stop = _stops(findings)
     findings += series.freshness(ctx)
     if not stop:
         findings += series.counters(ctx)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ccdash.errors import PrometheusError
-from ccdash.promapi import PrometheusClient
+from ccdash.promapi import PrometheusClient, QueryResult
+from ccdash.promql import format_duration, regex_escape
 from ccdash.telemetry import Profile
 
 DAY = 86400.0
@@ -22,7 +25,7 @@ class Context:
 
     client: PrometheusClient
     built: Profile
-    model: dict  # the compiled dashboard: what its panels read
+    model: Mapping[str, Any]  # the compiled dashboard: what its panels read
     time: float
     range_s: float
     tempo_metrics: bool = False
@@ -58,10 +61,7 @@ class Context:
 
     def series(self, expr: str, at: float | None = None) -> list[dict]:
         """An instant query's series; a query Prometheus rejects is an error, not 'no data'."""
-        result = self.client.query(expr, self.time if at is None else at)
-        if result.error:
-            raise PrometheusError(f"Prometheus rejected a doctor query ({result.error}): {expr}")
-        return result.series
+        return _accepted(self.client.query(expr, self.time if at is None else at), expr)
 
     def number(self, expr: str, at: float | None = None) -> float:
         """A single-valued query's value, 0 when it has no result."""
@@ -69,24 +69,26 @@ class Context:
         return float(found[0]["value"][1]) if found else 0.0
 
     def matrix(self, expr: str, start: float, end: float, step: float) -> list[dict]:
-        result = self.client.query_range(expr, start, end, step)
-        if result.error:
-            raise PrometheusError(f"Prometheus rejected a doctor query ({result.error}): {expr}")
-        return result.series
+        """A range query's series, for checks that need a timeline (when data stopped)."""
+        return _accepted(self.client.query_range(expr, start, end, step), expr)
+
+
+def _accepted(result: QueryResult, expr: str) -> list[dict]:
+    """The series of an answer; a rejected doctor query is a bug or an incompatible
+    server, and reporting it as "no data" would turn it into a false finding."""
+    if result.error:
+        raise PrometheusError(f"Prometheus rejected a doctor query ({result.error}): {expr}")
+    return result.series
 
 
 def duration(seconds: float) -> str:
-    """A PromQL duration for a number of seconds."""
-    return f"{max(int(seconds), 1)}s"
+    """A PromQL duration for a number of seconds (at least 1 s: `[0s]` is invalid)."""
+    return format_duration(max(round(seconds), 1))
 
 
 def regex_values(values: list[str]) -> str:
-    """An RE2 alternation matching exactly these values, quoted for a PromQL string."""
-    escaped = []
-    for value in values:
-        special = "".join("\\" + c if c in r".^$*+?()[]{}|\\" else c for c in value)
-        escaped.append(special.replace("\\", "\\\\").replace('"', '\\"'))
-    return "|".join(escaped)
+    """An RE2 alternation matching exactly these values, for a double-quoted PromQL string."""
+    return "|".join(regex_escape(value) for value in values)
 
 
 def ago(seconds: float) -> str:

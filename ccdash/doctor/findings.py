@@ -9,12 +9,18 @@ without touching the checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
-INFO, WARNING, ERROR = "info", "warning", "error"
-SEVERITIES = (INFO, WARNING, ERROR)
-# The exit code of a report is that of its worst finding; 3 (Prometheus
-# unreachable or answering nonsense) comes from ccdash.errors.PrometheusError.
-EXIT_CODES = {None: 0, INFO: 0, WARNING: 1, ERROR: 2}
+Severity = Literal["info", "warning", "error"]
+INFO: Severity = "info"
+WARNING: Severity = "warning"
+ERROR: Severity = "error"
+SEVERITIES: tuple[Severity, ...] = (INFO, WARNING, ERROR)
+# The exit code of a report is that of its worst finding. An error is 4, not
+# 2: 2 stays a usage or configuration error and 3 (Prometheus unreachable or
+# answering nonsense) comes from ccdash.errors.PrometheusError, so a script
+# can tell "the pipeline is broken" from "the doctor could not run".
+EXIT_CODES: dict[Severity | None, int] = {None: 0, INFO: 0, WARNING: 1, ERROR: 4}
 
 # Logical keys of Claude Code's counters (ccdash.telemetry.NAMINGS) and the
 # pseudo-key of span metrics, as used in `Breaks.metrics`.
@@ -35,8 +41,16 @@ class Breaks:
 
 @dataclass
 class Finding:
+    """One diagnosed fault: what is wrong, the samples that show it, and the fix.
+
+    The evidence is what Prometheus answered (counts, ages, series), so a
+    reader can check the diagnosis instead of trusting it; `panels` and
+    `variables` are filled from `breaks` once all checks ran, because only
+    the compiled dashboard knows which panels read what.
+    """
+
     id: str
-    severity: str
+    severity: Severity
     title: str
     evidence: list[str]
     fix: str
@@ -44,7 +58,7 @@ class Finding:
     panels: list[str] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "severity": self.severity,
@@ -58,6 +72,13 @@ class Finding:
 
 @dataclass
 class Report:
+    """Every finding of one diagnosis, ordered worst first, and what it was run against.
+
+    The exit code is derived from the worst finding, so the command line and
+    the JSON agree. `seconds` is wall-clock time, for people only (text
+    output): the JSON leaves it out, so two runs on the same data are equal.
+    """
+
     prometheus: str
     time: float
     range_s: float
@@ -65,7 +86,7 @@ class Report:
     seconds: float = 0.0
 
     @property
-    def worst(self) -> str | None:
+    def worst(self) -> Severity | None:
         ranked = [f.severity for f in self.findings]
         return max(ranked, key=SEVERITIES.index) if ranked else None
 
@@ -73,6 +94,6 @@ class Report:
     def exit_code(self) -> int:
         return EXIT_CODES[self.worst]
 
-    def ids(self, *severities: str) -> set[str]:
+    def ids(self, *severities: Severity) -> set[str]:
         """Ids of the findings of the given severities (all when none given)."""
         return {f.id for f in self.findings if not severities or f.severity in severities}

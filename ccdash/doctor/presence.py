@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ccdash.doctor.context import Context, ago
-from ccdash.doctor.findings import ERROR, INFO, SPANS, WARNING, Breaks, Finding
+from ccdash.doctor.findings import ERROR, INFO, SPANS, WARNING, Breaks, Finding, Severity
 from ccdash.doctor.panels import target_uses
 from ccdash.telemetry import (
     NAMINGS,
@@ -57,11 +57,11 @@ def naming(ctx: Context) -> list[Finding]:
                 "no-metrics",
                 ERROR,
                 "no Claude Code metrics (claude_code_*) at all in the range",
-                [f"0 series named claude_code_* in the {_range(ctx)} before the evaluation time"],
+                [f"0 series named claude_code_* in the {ago(ctx.range_s)} before the evaluation"],
                 "set CLAUDE_CODE_ENABLE_TELEMETRY=1, OTEL_METRICS_EXPORTER=otlp and "
-                "OTEL_EXPORTER_OTLP_ENDPOINT=<collector>:4317 where Claude Code runs (sessions "
-                "started before the change keep the old settings), and make sure Prometheus "
-                "scrapes the collector's prometheus exporter (e.g. otel-collector:8889)",
+                "OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4317 where Claude Code runs "
+                "(sessions started before the change keep the old settings), and make sure "
+                "Prometheus scrapes the collector's prometheus exporter (e.g. otel-collector:8889)",
                 everything,
             )
         ]
@@ -131,10 +131,10 @@ def token_label(ctx: Context) -> list[Finding]:
                 present[label].add(s["metric"][label])
     schema = ctx.built.token_label_schema
     own_label, own_values = TOKEN_LABEL_SCHEMAS[schema]
-    if set(own_values.values()) & present[own_label] - {"input", "output"}:
+    if (set(own_values.values()) & present[own_label]) - {"input", "output"}:
         return []
     for other, (label, values) in TOKEN_LABEL_SCHEMAS.items():
-        if other != schema and set(values.values()) & present[label] - {"input", "output"}:
+        if other != schema and (set(values.values()) & present[label]) - {"input", "output"}:
             return [
                 Finding(
                     "token-label-mismatch",
@@ -191,7 +191,7 @@ def spans(ctx: Context) -> list[Finding]:
                     broken,
                 )
             ]
-        return [_spans_absent(ctx, [f"0 series named {flavour.calls} in the {_range(ctx)}"])]
+        return [_spans_absent(ctx, [f"0 series named {flavour.calls} in the {ago(ctx.range_s)}"])]
     service = f'{flavour.service_label}=~"{SERVICE_REGEX}"'
     if not ctx.number(f"count(last_over_time({flavour.calls}{{{service}}}[{ctx.window}]))"):
         services = ctx.series(
@@ -206,7 +206,7 @@ def spans(ctx: Context) -> list[Finding]:
     return _dimensions(ctx, service, severity)
 
 
-def _dimensions(ctx: Context, service: str, severity: str) -> list[Finding]:
+def _dimensions(ctx: Context, service: str, severity: Severity) -> list[Finding]:
     """Dimensions the dashboard's span panels use, per span name, that no series carries."""
     flavour = ctx.built.spans
     wanted: dict[str, set[str]] = {}
@@ -263,7 +263,3 @@ def _spans_absent(ctx: Context, evidence: list[str]) -> Finding:
 
 def _origin(flavour: str) -> str:
     return "Tempo metrics-generator" if flavour == "tempo" else "collector's spanmetrics connector"
-
-
-def _range(ctx: Context) -> str:
-    return ago(ctx.range_s)

@@ -12,11 +12,17 @@ SHOWN_PANELS = 6
 
 
 def text(report: Report) -> str:
+    """Findings worst first, each with its evidence, fix and the panels it breaks.
+
+    The panel list is cut at SHOWN_PANELS: a fault breaking most of the
+    dashboard should not bury the next finding.
+    """
     when = datetime.fromtimestamp(report.time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     counts = {s: sum(f.severity == s for f in report.findings) for s in MARKS}
     lines = [
         f"ccdash doctor: {report.prometheus} at {when}: "
         + ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items())
+        + f" (in {report.seconds:.1f} s)"
     ]
     if not report.findings:
         lines.append("  no problems found")
@@ -37,6 +43,7 @@ def text(report: Report) -> str:
 
 
 def as_json(report: Report) -> str:
+    """The report for scripts: deterministic (no wall-clock time), so runs can be diffed."""
     return json.dumps(
         {
             "prometheus": report.prometheus,
@@ -44,7 +51,6 @@ def as_json(report: Report) -> str:
             "range_s": report.range_s,
             "worst": report.worst,
             "exit_code": report.exit_code,
-            "seconds": round(report.seconds, 3),
             "findings": [f.as_dict() for f in report.findings],
         },
         indent=2,

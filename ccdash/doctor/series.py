@@ -14,16 +14,21 @@ import itertools
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 
 from ccdash.doctor.context import Context, ago, duration, regex_values
 from ccdash.doctor.findings import ERROR, WARNING, Breaks, Finding
 from ccdash.doctor.presence import CLAUDE_KEYS
 
 # Staleness: newest sample older than this and than every earlier quiet period
-# (a small team's lunch break is not an outage; a week of nights and weekends
-# says what silence is normal for this fleet).
+# (a small team's lunch break is not an outage; nights and weekends say what
+# silence is normal for this fleet). The history holds a full weekend before
+# the current silence whatever the weekday: on a Monday morning (or after a
+# Monday off) the previous weekend began 9.5-10.5 days earlier. Seven days
+# would hold none, and a fleet that does not work weekends would be warned
+# every weekend.
 STALE_AFTER = 2 * 3600.0
-HISTORY = 7 * 86400.0
+HISTORY = 15 * 86400.0
 # With less than two days of data no night has been seen: assume one.
 UNSEEN_NIGHT = 12 * 3600.0
 # Colliding writers: series without session_id falling back at >= this share of changes.
@@ -38,9 +43,9 @@ MIN_SESSIONS = 5
 CLUSTER_SHARE = 0.6
 SHORT_EXPIRATION = 20 * 60
 SAMPLED_SESSIONS = 300
+# Jobs named like a collector: read only when Claude Code's data is stale and
+# no `up` matches its series' instances (a shared Prometheus has other collectors).
 COLLECTOR_JOBS = "(?i).*(otel|collector|alloy).*"
-# `up` older than this is a target that no longer exists, not one that is down.
-UP_LOOKBACK = "15m"
 
 ALL_COUNTERS = Breaks(CLAUDE_KEYS)
 NO_SESSION_ID = 'session_id=""'
@@ -55,13 +60,6 @@ def freshness(ctx: Context) -> list[Finding]:
     stamps = sorted(float(t) for s in timeline for t, _ in s["values"])
     if stamps:
         ctx.last_data = stamps[-1]
-    up = _up(ctx)
-    down = [
-        f'up{{job="{s["metric"].get("job", "")}", instance="{s["metric"].get("instance", "")}"}}'
-        for s in up
-        if float(s["value"][1]) == 0
-    ]
-    if stamps:
         age = ctx.time - stamps[-1]
         gaps = [b - a - step for a, b in itertools.pairwise(stamps)]
         longest = max(gaps, default=0.0)
@@ -69,6 +67,13 @@ def freshness(ctx: Context) -> list[Finding]:
             longest = max(longest, UNSEEN_NIGHT)
     else:
         age, longest = math.inf, 0.0
+    stale = age > STALE_AFTER and age > longest
+    up = _up(ctx, stale)
+    down = [
+        f'up{{job="{s["metric"].get("job", "")}", instance="{s["metric"].get("instance", "")}"}}'
+        for s in up
+        if float(s["value"][1]) == 0
+    ]
     newest = "none in the last " + ago(history) if not stamps else f"about {ago(age)} old"
     if down:
         return [
@@ -83,7 +88,7 @@ def freshness(ctx: Context) -> list[Finding]:
                 ALL_COUNTERS,
             )
         ]
-    if stamps and age > STALE_AFTER and age > longest:
+    if stamps and stale:
         return [
             Finding(
                 "stale-data",
@@ -106,14 +111,22 @@ def freshness(ctx: Context) -> list[Finding]:
     return []
 
 
-def _up(ctx: Context) -> list[dict]:
-    """Current `up` of the targets Claude Code's series come from, or of collector-like jobs."""
+def _up(ctx: Context, stale: bool) -> list[dict]:
+    """Current `up` of the targets Claude Code's series come from.
+
+    A plain instant `up`: Prometheus stale-marks the `up` of a target that
+    went away (a pod replaced in a rollout), so it drops out, where a range
+    over `up` would still return its last sample, often 0. Jobs named like a
+    collector are read only when no target matches and Claude Code's data
+    is stale too: a shared Prometheus has other collectors, whose state says
+    nothing while Claude Code's data is fresh.
+    """
     found = ctx.series(f"count by (instance) (last_over_time({ctx.claude()}[{ctx.window}]))")
     instances = sorted({s["metric"]["instance"] for s in found if s["metric"].get("instance")})
-    selectors = [f'up{{job=~"{COLLECTOR_JOBS}"}}']
-    if instances:
-        selectors.append(f'up{{instance=~"{regex_values(instances)}"}}')
-    return ctx.series(" or ".join(f"last_over_time({s}[{UP_LOOKBACK}])" for s in selectors))
+    up = ctx.series(f'up{{instance=~"{regex_values(instances)}"}}') if instances else []
+    if up or not stale:
+        return up
+    return ctx.series(f'up{{job=~"{COLLECTOR_JOBS}"}}')
 
 
 def counters(ctx: Context) -> list[Finding]:
@@ -146,47 +159,64 @@ def counters(ctx: Context) -> list[Finding]:
                 Breaks(CLAUDE_KEYS, frozenset({"session_id"})),
             )
         )
-        resets, changes = _resets(ctx, NO_SESSION_ID, w, end)
-        if resets >= MIN_RESETS and resets >= COLLISION_RESET_SHARE * changes:
-            findings.append(
-                Finding(
-                    "counter-collisions",
-                    ERROR,
-                    "counter-reset storm on series without session_id: several processes "
-                    "overwrite one series, and totals read several times too high",
-                    [
-                        f"{resets:.0f} resets in {changes:.0f} value changes "
-                        f"({resets / changes:.0%}) on series without session_id in the last "
-                        f"{ago(length)}",
-                        *_worst(ctx, NO_SESSION_ID, w, end),
-                    ],
-                    "turn session_id back on (remove OTEL_METRICS_INCLUDE_SESSION_ID=false); "
-                    "if it is on, look for processes sharing one identity (copied "
-                    "OTEL_RESOURCE_ATTRIBUTES, a collector dropping attributes)",
-                    ALL_COUNTERS,
-                )
-            )
+        findings += _reset_storm(
+            ctx,
+            NO_SESSION_ID,
+            w,
+            end,
+            COLLISION_RESET_SHARE,
+            "counter-collisions",
+            "counter-reset storm on series without session_id: several processes "
+            "overwrite one series, and totals read several times too high",
+            lambda resets, changes: (
+                f"{resets:.0f} resets in {changes:.0f} value changes "
+                f"({resets / changes:.0%}) on series without session_id in the last "
+                f"{ago(length)}"
+            ),
+            "turn session_id back on (remove OTEL_METRICS_INCLUDE_SESSION_ID=false); "
+            "if it is on, look for processes sharing one identity (copied "
+            "OTEL_RESOURCE_ATTRIBUTES, a collector dropping attributes)",
+        )
     if total > without:
-        resets, changes = _resets(ctx, WITH_SESSION_ID, w, end)
-        if resets >= MIN_RESETS and resets >= DELTA_RESET_SHARE * changes:
-            findings.append(
-                Finding(
-                    "delta-temporality",
-                    ERROR,
-                    "counters do not accumulate: delta temporality reaches Prometheus unconverted",
-                    [
-                        f"per-session series fell back {resets:.0f} times in {changes:.0f} "
-                        f"value changes ({resets / changes:.0%}) in the last {ago(length)}; "
-                        "a cumulative counter falls back only when a session resumes",
-                        *_worst(ctx, WITH_SESSION_ID, w, end),
-                    ],
-                    "set OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative in Claude "
-                    "Code's environment, or add the deltatocumulative processor to the "
-                    "collector's metrics pipeline (before batch)",
-                    ALL_COUNTERS,
-                )
-            )
+        findings += _reset_storm(
+            ctx,
+            WITH_SESSION_ID,
+            w,
+            end,
+            DELTA_RESET_SHARE,
+            "delta-temporality",
+            "counters do not accumulate: delta temporality reaches Prometheus unconverted",
+            lambda resets, changes: (
+                f"per-session series fell back {resets:.0f} times in {changes:.0f} "
+                f"value changes ({resets / changes:.0%}) in the last {ago(length)}; "
+                "a cumulative counter falls back only when a session resumes"
+            ),
+            "set OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative in Claude "
+            "Code's environment, or add the deltatocumulative processor to the "
+            "collector's metrics pipeline (before batch)",
+        )
     return findings
+
+
+def _reset_storm(
+    ctx: Context,
+    matcher: str,
+    w: str,
+    end: float,
+    share: float,
+    id_: str,
+    title: str,
+    measured: Callable[[float, float], str],
+    fix: str,
+) -> list[Finding]:
+    """An error when the series selected by `matcher` fall back at >= `share` of their
+    value changes (and at least MIN_RESETS times): the signature of both colliding
+    writers and delta temporality, told apart by which series it is on."""
+    resets, changes = _resets(ctx, matcher, w, end)
+    if resets < MIN_RESETS or resets < share * changes:
+        return []
+    evidence = [measured(resets, changes), *_worst(ctx, matcher, w, end)]
+    return [Finding(id_, ERROR, title, evidence, fix, ALL_COUNTERS)]
 
 
 def _present(ctx: Context) -> list[str]:
@@ -253,12 +283,34 @@ def expiration(ctx: Context) -> list[Finding]:
 
 
 def session_sample(sessions: float) -> str:
-    """A session_id regex keeping about SAMPLED_SESSIONS of them: raw samples are fetched,
-    so a large fleet is sampled by the first hex digit of its (uniform) session ids."""
+    """A session_id regex keeping about SAMPLED_SESSIONS of `sessions`: raw samples are
+    fetched, so a large fleet is sampled by a prefix of its (uniform, hex) session ids.
+
+    With one hex digit the smallest sample is 1/16, over 300 sessions above
+    4,800; longer prefixes narrow it (1/256, 1/4096, ...) so the sample stays
+    between SAMPLED_SESSIONS/2 and SAMPLED_SESSIONS on average.
+    """
     if sessions <= SAMPLED_SESSIONS:
         return ".+"
-    digits = max(1, math.ceil(16 * SAMPLED_SESSIONS / sessions))
-    return f"[0-{digits - 1:x}].*"
+    # Keep `kept` of the 16**digits prefixes, the smallest prefix length with kept >= 1.
+    digits = 1
+    while sessions / 16**digits > SAMPLED_SESSIONS:
+        digits += 1
+    kept = max(1, int(SAMPLED_SESSIONS * 16**digits / sessions))
+    return f"{_hex_below(kept, digits)}.*"
+
+
+def _hex_below(count: int, digits: int) -> str:
+    """A regex matching the `count` smallest `digits`-long lowercase hex strings."""
+    if digits == 1:
+        return f"[0-{count - 1:x}]"
+    whole, rest = divmod(count, 16)
+    parts = []
+    if whole:
+        parts.append(f"{_hex_below(whole, digits - 1)}[0-9a-f]")
+    if rest:
+        parts.append(f"{whole:0{digits - 1}x}[0-{rest - 1:x}]")
+    return parts[0] if len(parts) == 1 else f"({'|'.join(parts)})"
 
 
 def session_tails(matrix: list[dict], start: float, end: float) -> dict[str, float]:

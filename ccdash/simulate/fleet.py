@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import time
 from dataclasses import dataclass, field
 
 from ccdash.simulate.scenarios import Scenario
@@ -157,6 +158,9 @@ def _session_times(rng: random.Random, scenario: Scenario) -> list[tuple[float, 
     result = []
     for day in range(math.ceil(scenario.days)):
         day_start = scenario.start + day * 86400
+        # Checked before any draw: a fleet working every day draws as it always did.
+        if time.gmtime(day_start).tm_wday not in scenario.weekdays:
+            continue
         count = rng.randint(*scenario.sessions_per_day)
         for _ in range(count):
             start = day_start + rng.uniform(*scenario.work_hours) * 3600 + rng.random()

@@ -38,6 +38,9 @@ class Scenario:
     error_rate: float = 0.03
     cache_beta: tuple[float, float] = (6.0, 1.5)  # cache hit quality per session
     work_hours: tuple[float, float] = (7.0, 19.0)
+    # Days of the week with sessions (Monday 0, UTC): every day unless a fleet
+    # keeps office days, whose weekends the doctor must not take for an outage.
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
     hosts: int = 15
     span_metrics: bool = True
     # Pipeline faults for `ccdash doctor` (defaults: a healthy pipeline).
@@ -152,6 +155,25 @@ DOCTOR_FAULTS = (
     ),
 )
 
+# Healthy fleets on which the doctor must find nothing at a time a naive check
+# would alarm; like the faults, kept out of the accuracy report.
+DOCTOR_HEALTHY = (
+    Scenario(
+        name="office-weekdays",
+        description="A healthy 9-to-5 fleet working Monday to Friday, two weeks ending "
+        "on a Monday morning before work: the weekend's silence is normal.",
+        users=4,
+        days=14.25,  # from Monday 2026-11-02 to Monday 2026-11-16 06:00 UTC
+        sessions_per_day=(2, 3),
+        short_share=0.2,
+        long_minutes=(20, 60),
+        work_hours=(9.0, 16.0),
+        weekdays=(0, 1, 2, 3, 4),
+        hosts=4,
+        seed=19,
+    ),
+)
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
@@ -252,10 +274,11 @@ SCENARIOS: dict[str, Scenario] = {
 # Kept apart from SCENARIOS, whose figures the accuracy report compares with
 # the truth: a faulty pipeline's figures are wrong on purpose.
 FAULTS: dict[str, Scenario] = {s.name: s for s in DOCTOR_FAULTS}
+HEALTHY: dict[str, Scenario] = {s.name: s for s in DOCTOR_HEALTHY}
 
 
 def get(name: str, **overrides) -> Scenario:
-    known = {**SCENARIOS, **FAULTS}
+    known = {**SCENARIOS, **FAULTS, **HEALTHY}
     if name not in known:
         raise KeyError(f"unknown scenario {name!r}; choose one of: {', '.join(known)}")
     return replace(known[name], **overrides) if overrides else known[name]
