@@ -37,6 +37,7 @@ def load(
     to check figures.
     """
     started = time.monotonic()
+    workdir.mkdir(parents=True, exist_ok=True)
     simulated = fleet.generate(scenario)
     tsdb = workdir / "tsdb"
     with tempfile.TemporaryDirectory(dir=workdir, prefix="openmetrics-") as tmp:
