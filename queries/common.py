@@ -6,11 +6,12 @@ Two facts about Claude Code's counters shape these helpers:
 - the collector re-exposes a finished session's last value until
   `metric_expiration`, so "present in the range" is not "active in the range".
 
-With recording rules (the default) a rule per metric records, every minute,
-each series' growth since the previous minute: the difference when the
-counter grew, the value itself when the series is new or was reset (a
-resumed session restarts from 0). Zero growth records nothing, so a range
-total is a cheap `sum_over_time` over sparse samples, exact to the minute.
+With recording rules (the default) rules record, every 15 s, each series'
+growth since the previous evaluation, summed per user or per session: the
+difference when the counter grew, the value itself when the series is new
+or was reset (a resumed session restarts from 0). Zero growth records
+nothing, so a range total is a cheap `sum_over_time` over sparse samples,
+exact to the scrape.
 Without rules, the same figures come from raw counters: `increase()` plus
 the first value of series born in the window, within about half a percent.
 """
@@ -180,8 +181,8 @@ def activity(p: Profile, window: str = RANGE) -> str:
     model filter cannot empty the session and user counts.
     """
     if p.recording_rules:
-        labels = set.intersection(*(set(p.labels_of(k)) for k in ACTIVITY_KEYS))
-        parts = [matcher(f) for f in filters(p) if f.label in labels]
+        kept = rule_labels(p, "session", SESSION)
+        parts = [matcher(f) for f in filters(p) if f.label in kept]
         return f"count_over_time({activity_name(p)}{{{', '.join(parts)}}}[{window}])"
     changed = []
     for key in ACTIVITY_KEYS:
