@@ -194,6 +194,9 @@ def simulate(
     if list_ or not scenario:
         for sc in scenarios.SCENARIOS.values():
             click.echo(f"{sc.name:15} {sc.description}")
+        click.echo("\nReference fleets for `make bench` (minutes to load):")
+        for sc in scenarios.FLEETS.values():
+            click.echo(f"{sc.name:22} {sc.description}")
         click.echo("\nPipeline faults, for `ccdash doctor` (their figures are wrong on purpose):")
         for sc in scenarios.FAULTS.values():
             click.echo(f"{sc.name:22} {sc.description}")

@@ -111,3 +111,26 @@ def test_simulate_lists_or_rejects(args):
         assert result.exit_code == 2 and "unknown scenario 'nonsense'" in result.output
     else:
         assert result.exit_code == 0 and "steady" in result.output
+
+
+def test_reference_fleets_scale_one_team():
+    """fleet-s and fleet-xs are a quarter and a sixteenth of fleet-m, otherwise alike."""
+    m, s, xs = (scenarios.get(n) for n in ("fleet-m", "fleet-s", "fleet-xs"))
+    assert (m.users, m.days, m.sessions_per_day, m.metric_expiration) == (50, 7, (8, 8), 1800)
+    assert abs(s.users - m.users / 4) <= 0.5 and abs(xs.users - m.users / 16) <= 0.5
+    assert {(f.days, f.sessions_per_day, f.metric_expiration) for f in (m, s, xs)} == {
+        (7, (8, 8), 1800)
+    }
+    assert all(name not in scenarios.SCENARIOS for name in scenarios.FLEETS)
+
+
+def test_reference_fleet_sessions_and_spans():
+    xs = fleet.generate(scenarios.get("fleet-xs"))
+    sessions = {p.session_id for p in xs.processes}
+    # 8 a day per user, each placed in working hours, none cut by the week's end.
+    assert len(sessions) == 3 * 7 * 8
+    per_day = {(p.user.id, int((p.start - xs.start) // 86400)) for p in xs.processes}
+    assert len(per_day) == 3 * 7
+    # Every session exported usage, and its requests and tools made spans.
+    with_spans = {p.session_id for p in xs.processes if p.increments}
+    assert with_spans == sessions and len(xs.spans) > len(sessions)
