@@ -224,7 +224,8 @@ def top_sessions(p: Profile):
     return table_panel(
         "Top sessions by notional cost",
         f"The {q.TOP_SESSIONS} sessions with the highest notional cost in the range, with "
-        "their user, model(s), tokens and cache hit ratio." + NOTIONAL,
+        "their user, model(s), tokens and cache hit ratio (the whole session's, across "
+        "models, whatever the model filter)." + NOTIONAL,
         "none",
         prom(q.top_sessions_cost(p), instant=True, table_format=True),
         prom(q.top_sessions_tokens(p), instant=True, table_format=True),
@@ -308,7 +309,8 @@ def tokens_and_cache(p: Profile) -> list:
             "Sessions with the lowest cache hit ratio",
             f"The {q.TOP_SESSIONS} sessions with the lowest cache hit ratio in the range, "
             f"among sessions with at least {q.LOW_CACHE_MIN_TOKENS:,} prompt tokens (smaller "
-            "ones do not matter to cost): cache-busting suspects.",
+            "ones do not matter to cost): cache-busting suspects. A session's ratio is over "
+            "all its models; the model filter does not apply.",
             "percentunit",
             prom(q.lowest_cache_sessions(p), instant=True, table_format=True),
             size=THIRD,

@@ -63,35 +63,42 @@ def model_matcher(p: Profile) -> str:
 SESSION, USER = "session", "user"
 
 
-# What panels break each metric down by, besides the filters: the user level
-# keeps exactly these (effort, speed, language... would multiply the series).
-BREAKDOWNS: dict[str, tuple[str, ...]] = {
-    "session": (),
-    "lines": ("type",),
-    "pull_requests": (),
-    "commits": (),
-    "cost": ("model", "query_source"),
-    "tokens": ("model",),  # and the profile's token-type label
-    "edit_decisions": ("tool_name", "decision"),
-    "active_time": ("type",),
+# What panels break each metric down by, per level, besides the user and
+# team filters: a level keeps exactly these (effort, speed, language... would
+# multiply the series). Per user: every chart's breakdown, and the model
+# filter. Per session: what the session tables list; tokens per session are
+# the whole session's, across models, which halves the series they read.
+BREAKDOWNS: dict[str, dict[str, tuple[str, ...]]] = {
+    USER: {
+        "lines": ("type",),
+        "pull_requests": (),
+        "commits": (),
+        "cost": ("model", "query_source"),
+        "tokens": ("model",),  # and the profile's token-type label
+        "edit_decisions": ("tool_name", "decision"),
+        "active_time": ("type",),
+    },
+    SESSION: {
+        "session": ("session_id", "terminal_type"),
+        "cost": ("session_id", "model"),
+        "tokens": ("session_id",),
+    },
 }
 
 
 def rule_labels(p: Profile, key: str, level: str, view: str = "") -> tuple[str, ...]:
-    """The labels a recorded level keeps: the dashboard's filters, plus what its panels group by.
+    """The labels a recorded level keeps: the user and team filters, plus its BREAKDOWNS.
 
-    A view (a selection of token types) is summed across its types.
+    The model filter applies where a level keeps `model`. A view (a
+    selection of token types) is summed across its types.
     """
+    if key not in BREAKDOWNS.get(level, {}):
+        raise ValueError(f"{key} is not recorded per {level}: add it to BREAKDOWNS")
     labels = p.labels_of(key)
-    kept = {f.label for f in filters(p) if f.label in labels}
-    if level == USER:
-        kept |= set(BREAKDOWNS[key]) | ({p.token_label} if key == "tokens" else set())
-    elif level == SESSION:
-        kept |= {"session_id", "terminal_type"}
-    else:
-        raise ValueError(f"unknown rule level {level!r}")
-    if view:
-        kept.discard(p.token_label)
+    kept = {f.label for f in filters(p) if f.label in labels and f.label != "model"}
+    kept |= set(BREAKDOWNS[level][key])
+    if level == USER and key == "tokens" and not view:
+        kept.add(p.token_label)
     return tuple(sorted(kept))
 
 
@@ -114,10 +121,11 @@ def selector(
     model never empties a panel built on `session.count`, which has none.
     Extra matchers are written as given (`type='="input"'`).
     """
-    labels = p.labels_of(key)
+    recorded = p.recording_rules and not raw
+    labels = rule_labels(p, key, level, view) if recorded else p.labels_of(key)
     parts = [matcher(f) for f in filters(p) if f.label in labels]
     parts += [f"{label}{m}" for label, m in matchers.items()]
-    if raw or not p.recording_rules:
+    if not recorded:
         return f"{p.metric(key)}{{{', '.join(parts)}}}"
     _require_kept(p, key, level, view, matchers)
     return f"{rule_name(p, key, level, view)}{{{', '.join(parts)}}}"
