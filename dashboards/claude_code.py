@@ -224,8 +224,9 @@ def top_sessions(p: Profile):
     return table_panel(
         "Top sessions by notional cost",
         f"The {q.TOP_SESSIONS} sessions with the highest notional cost in the range, with "
-        "their user, model(s), tokens and cache hit ratio (the whole session's, across "
-        "models, whatever the model filter)." + NOTIONAL,
+        "their user, model(s), tokens and cache hit ratio. Sessions are ranked by their "
+        "whole cost, and tokens and cache hit ratio are the whole session's, across models; "
+        "with a model filter, the cost column shows that model's part." + NOTIONAL,
         "none",
         prom(q.top_sessions_cost(p), instant=True, table_format=True),
         prom(q.top_sessions_tokens(p), instant=True, table_format=True),

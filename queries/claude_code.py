@@ -16,6 +16,7 @@ from queries.common import (
     activity,
     delta_rule,
     interval_total,
+    level_for,
     window_total,
 )
 
@@ -45,9 +46,9 @@ TOKEN_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *types: str) -> str:
     if p.recording_rules:
-        level = SESSION if "session_id" in labels else USER
+        level = level_for(labels)
         wanted = set(types or TOKEN_TYPES)
-        views = TOKEN_VIEWS[level].items()
+        views = TOKEN_VIEWS.get(level, {}).items()
         view = next((v for v, chosen in views if set(chosen) == wanted), None)
         if view is not None:
             return window_total(p, "tokens", labels, window, view)

@@ -60,7 +60,7 @@ def model_matcher(p: Profile) -> str:
 # count sessions and rank them; everything else reads user-level series,
 # which drop the per-session labels: at fleet scale a panel's cost is the
 # number of series it touches, and a 7-day range holds thousands of sessions.
-SESSION, USER = "session", "user"
+SESSION, SESSION_MODEL, USER = "session", "session_model", "user"
 
 
 # What panels break each metric down by, per level, besides the user and
@@ -80,9 +80,11 @@ BREAKDOWNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     SESSION: {
         "session": ("session_id", "terminal_type"),
-        "cost": ("session_id", "model"),
+        "cost": ("session_id",),
         "tokens": ("session_id",),
     },
+    # The models of each session, for the table that lists them.
+    SESSION_MODEL: {"cost": ("session_id", "model")},
 }
 
 
@@ -141,6 +143,13 @@ def _require_kept(p: Profile, key: str, level: str, view: str, labels) -> None:
         )
 
 
+def level_for(labels: tuple[str, ...]) -> str:
+    """The cheapest recorded level that can group by these labels."""
+    if "session_id" not in labels:
+        return USER
+    return SESSION_MODEL if "model" in labels else SESSION
+
+
 def by(*labels: str) -> str:
     return f" by ({', '.join(labels)})" if labels else ""
 
@@ -154,7 +163,7 @@ def window_total(
     **matchers: str,
 ) -> str:
     """How much a counter grew inside the window, summed by `labels`."""
-    level = SESSION if "session_id" in labels else USER
+    level = level_for(labels)
     sel = selector(p, key, level=level, view=view, **matchers)
     if p.recording_rules:
         _require_kept(p, key, level, view, labels)

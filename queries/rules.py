@@ -10,13 +10,13 @@ from __future__ import annotations
 from ccdash.telemetry import OTEL_NAMES, Profile
 from queries import spans
 from queries.claude_code import token_view_rules
-from queries.common import RULE_INTERVAL, SESSION, USER, activity_rule, delta_rule
+from queries.common import RULE_INTERVAL, SESSION, SESSION_MODEL, USER, activity_rule, delta_rule
 
 
 def recording_rules(p: Profile) -> list[dict]:
     """The rule groups the dashboard relies on when `p.recording_rules` is on."""
     rules = [delta_rule(p, key, USER) for key in OTEL_NAMES if key != "session"]
-    rules.append(delta_rule(p, "cost", SESSION))
+    rules += [delta_rule(p, "cost", SESSION), delta_rule(p, "cost", SESSION_MODEL)]
     rules += token_view_rules(p)
     rules.append(activity_rule(p))
     return [

@@ -60,6 +60,7 @@ def test_only_the_profiles_metric_names(built):
         }
         names.add(f"ccdash:{profile.metric('session')}:active15s_by_session")
         names.add(f"ccdash:{tokens}:prompt_delta15s_by_user")
+        names.add(f"ccdash:{profile.metric('cost')}:delta15s_by_session_model")
         span_names = {f"ccdash:{n}:delta1m_by_span" for n in (spans.calls, spans.latency_bucket)}
     allowed = names | span_names
     for panel, target in prometheus_targets(model):
