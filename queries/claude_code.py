@@ -10,6 +10,7 @@ from __future__ import annotations
 from ccdash.telemetry import TOKEN_TYPES, Profile
 from queries.common import (
     INTERVAL,
+    INTERVAL_MINUTES,
     RANGE,
     SESSION,
     USER,
@@ -153,7 +154,7 @@ def top_sessions_cache_ratio(p: Profile) -> str:
 
 def token_rate_by_type(p: Profile) -> str:
     """Tokens per minute by type, from exact per-interval growth."""
-    return f"{interval_total(p, 'tokens', (p.token_label,))} / ($__interval_ms / 60000)"
+    return f"{interval_total(p, 'tokens', (p.token_label,))} / {INTERVAL_MINUTES}"
 
 
 def tokens_by_model(p: Profile) -> str:

@@ -25,6 +25,8 @@ from ccdash.telemetry import Profile
 RANGE = "$__range"
 INTERVAL = "$__interval"
 RATE_INTERVAL = "$__rate_interval"
+# Minutes in one $__interval: per-interval totals divided by it read "per minute".
+INTERVAL_MINUTES = "($__interval_ms / 60000)"
 RULE_INTERVAL = "15s"
 
 

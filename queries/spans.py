@@ -18,7 +18,15 @@ from ccdash.telemetry import (
     SPAN_TOOL,
     Profile,
 )
-from queries.common import INTERVAL, RANGE, RATE_INTERVAL, by, growth, model_matcher
+from queries.common import (
+    INTERVAL,
+    INTERVAL_MINUTES,
+    RANGE,
+    RATE_INTERVAL,
+    by,
+    growth,
+    model_matcher,
+)
 
 SPAN_RULE_INTERVAL = "1m"
 SPAN_RULE_LABELS = ("span_name", "model", "tool_name", "status_code")
@@ -28,6 +36,11 @@ def span_rule_name(metric: str) -> str:
     return f"ccdash:{metric}:delta{SPAN_RULE_INTERVAL}_by_span"
 
 
+def _claude_code_services(p: Profile) -> str:
+    """Claude Code's spans among every service's: what the raw queries and the span rules keep."""
+    return f'{p.spans.service_label}=~"{SERVICE_REGEX}"'
+
+
 def _span_selector(p: Profile, metric: str, span: str, **matchers: str) -> str:
     parts = [f'span_name="{span}"']
     if span == SPAN_LLM_REQUEST:  # only LLM spans carry the model dimension
@@ -35,7 +48,7 @@ def _span_selector(p: Profile, metric: str, span: str, **matchers: str) -> str:
     parts += [f"{label}{m}" for label, m in matchers.items()]
     if p.recording_rules:  # the rule keeps Claude Code's services only
         return f"{span_rule_name(metric)}{{{', '.join(parts)}}}"
-    return f'{metric}{{{p.spans.service_label}=~"{SERVICE_REGEX}", {", ".join(parts)}}}'
+    return f"{metric}{{{_claude_code_services(p)}, {', '.join(parts)}}}"
 
 
 def _count(p: Profile, sel: str, window: str) -> str:
@@ -75,7 +88,7 @@ def llm_latency_heatmap(p: Profile) -> str:
 def llm_requests_per_minute(p: Profile) -> str:
     sel = _span_selector(p, p.spans.calls, SPAN_LLM_REQUEST)
     if p.recording_rules:
-        return f"sum by (model) ({_count(p, sel, INTERVAL)}) / ($__interval_ms / 60000)"
+        return f"sum by (model) ({_count(p, sel, INTERVAL)}) / {INTERVAL_MINUTES}"
     return f"sum by (model) ({_count(p, sel, RATE_INTERVAL)}) * 60"
 
 
@@ -108,7 +121,7 @@ def recording_rules(p: Profile) -> list[dict]:
         (p.spans.calls, SPAN_RULE_LABELS),
         (p.spans.latency_bucket, ("le", *SPAN_RULE_LABELS)),
     ):
-        x = f'{metric}{{{p.spans.service_label}=~"{SERVICE_REGEX}"}}'
+        x = f"{metric}{{{_claude_code_services(p)}}}"
         rules.append(
             {
                 "record": span_rule_name(metric),
