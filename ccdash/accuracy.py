@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ccdash.evaluate import TargetEval, instant_by, instant_value
+from ccdash.evaluate import TargetEval, instant_by, instant_value, query_values
 from ccdash.promapi import PrometheusClient
 from ccdash.promql import Interpolator, Interval, variables_of
 
@@ -97,7 +97,7 @@ def query(
     label: str | None = None,
 ) -> float | dict[str, float] | None:
     """An ad-hoc instant query with the dashboard's variables at All and its macros filled."""
-    interpolate = Interpolator(variables_of(model))
+    interpolate = Interpolator(variables_of(model), query_values(model, client, time, range_s))
     result = client.query(interpolate(expr, Interval.for_panel(range_s)), time)
     if result.error:
         raise ValueError(f"{result.error}: {expr}")

@@ -8,10 +8,12 @@ the step, with start and end aligned down to the step as Grafana aligns them.
 from __future__ import annotations
 
 import math
+import re
 import time as clock
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from ccdash.errors import PrometheusError
 from ccdash.promapi import PrometheusClient, QueryResult
 from ccdash.promql import ALL, Interpolator, Interval, prometheus_targets, variables_of
 
@@ -43,6 +45,7 @@ def evaluate(
     """Every Prometheus target of the dashboard, one after another, like one refresh."""
     variables = variables_of(model)
     chosen = {name: (values or {}).get(name, ALL) for name in variables}
+    chosen.update(query_values(model, client, time, range_s))
     interpolate = Interpolator(variables, chosen)
     results = []
     for panel, target in progress(prometheus_targets(model)):
@@ -76,6 +79,39 @@ def evaluate(
             )
         )
     return results
+
+
+def query_values(
+    model: Mapping, client: PrometheusClient, time: float, range_s: float
+) -> dict[str, str]:
+    """The values Grafana gives the dashboard's `query_result()` variables for this range.
+
+    Grafana runs the query as an instant query at the range's end, renders
+    each series as `name{label="value",...} value timestamp_ms`, and keeps
+    the regex's first group of the first match.
+    """
+    variables = variables_of(model)
+    interpolate = Interpolator(variables)
+    found = {}
+    for name, var in variables.items():
+        match = re.fullmatch(r"query_result\((.*)\)", var.query.strip(), re.S)
+        if not match:
+            continue
+        expr = interpolate(match.group(1), Interval.for_panel(range_s))
+        result = client.query(expr, time)
+        if result.error:
+            raise PrometheusError(f"variable {name}: {result.error}")
+        pattern = re.compile(var.regex.strip("/")) if var.regex else None
+        for series in result.series:
+            metric = dict(series["metric"])
+            text = metric.pop("__name__", "")
+            text += "{" + ",".join(f'{k}="{v}"' for k, v in metric.items()) + "}"
+            text += f" {series['value'][1]} {int(float(series['value'][0]) * 1000)}"
+            hit = pattern.search(text) if pattern else None
+            if pattern is None or hit:
+                found[name] = hit.group(1) if hit and hit.groups() else text
+                break
+    return found
 
 
 def instant_value(result: QueryResult) -> float | None:

@@ -8,6 +8,7 @@ computed them from data whose true totals are known.
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import socket
 import subprocess
@@ -58,6 +59,34 @@ def backfill(files: list[Path], tsdb: Path, workers: int = 2) -> None:
         list(pool.map(load, files))
 
 
+def rule_stages(groups: list[dict]) -> list[list[dict]]:
+    """The groups split into stages, each reading only raw series or earlier stages' records.
+
+    A running Prometheus evaluates a group's rules in order, each seeing what
+    the previous ones wrote; a backfill by range queries cannot, so it must
+    evaluate, load and restart once per stage.
+    """
+    stage_of: dict[str, int] = {}
+    staged: list[list[dict]] = []
+    for group in groups:
+        for rule in group["rules"]:
+            reads = [stage_of[name] for name in stage_of if _reads(rule["expr"], name)]
+            stage = 1 + max(reads, default=-1)
+            stage_of.setdefault(rule["record"], stage)
+            while len(staged) <= stage:
+                staged.append([])
+            target = next((g for g in staged[stage] if g["name"] == group["name"]), None)
+            if target is None:
+                target = {**group, "rules": []}
+                staged[stage].append(target)
+            target["rules"].append(rule)
+    return staged
+
+
+def _reads(expr: str, name: str) -> bool:
+    return re.search(rf"(?<![\w:]){re.escape(name)}(?![\w:])", expr) is not None
+
+
 def record_rules(
     client: PrometheusClient,
     groups: list[dict],
@@ -86,23 +115,31 @@ def record_rules(
             if result.error:
                 raise PrometheusError(f"rule {rule['record']}: {result.error}")
             for s in result.series:
-                labels = tuple(sorted(s["metric"].items()))
+                # As Prometheus records it: the rule's name and labels win.
+                metric = {k: v for k, v in s["metric"].items() if k != "__name__"}
+                labels = tuple(sorted({**metric, **rule.get("labels", {})}.items()))
                 series[labels] += [(int(float(ts)), float(v)) for ts, v in s["values"]]
             t = chunk_end + step
-        return series
+        # Dropping the name can merge two result series into one (`a - b or a < b`
+        # names its two sides differently): put their samples back in order.
+        return {labels: sorted(samples) for labels, samples in series.items()}
 
     rules = [
         (parse_duration(group.get("interval", "1m")), rule)
         for group in groups
         for rule in group["rules"]
     ]
-    writer = BlockWriter(directory, "rules")
-    # Two queries at a time keep both cores of a small machine busy.
+    # Two queries at a time keep both cores of a small machine busy; one
+    # family per record name (a heartbeat is recorded by every group).
+    families: dict[str, dict[tuple, list[tuple[int, float]]]] = defaultdict(dict)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for (_, rule), series in zip(rules, pool.map(lambda r: evaluate(*r), rules), strict=True):
-            writer.start_family(rule["record"])
-            for labels in sorted(series):
-                writer.write(rule["record"], labels, series[labels])
+            families[rule["record"]].update(series)
+    writer = BlockWriter(directory, "rules")
+    for record, series in families.items():
+        writer.start_family(record)
+        for labels in sorted(series):
+            writer.write(record, labels, series[labels])
     return writer.close()
 
 

@@ -91,6 +91,8 @@ class Variable:
     include_all: bool = True
     all_value: str | None = ".*"
     options: tuple[str, ...] = ()
+    query: str = ""
+    regex: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,8 @@ class Interpolator:
             value = list(var.options)
         values = [value] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
         if not (var.multi or var.include_all):
-            return _plain_escape(str(values[0]))
+            # A single-value variable nobody resolved (see evaluate.query_values) reads empty.
+            return _plain_escape(str(values[0])) if values else ""
         escaped = [regex_escape(str(v)) for v in values]
         return escaped[0] if len(escaped) == 1 else f"({'|'.join(escaped)})"
 
@@ -184,8 +187,14 @@ def variables_of(model: Mapping) -> dict[str, Variable]:
                 multi=bool(var.get("multi")),
                 include_all=bool(var.get("includeAll")),
                 all_value=var.get("allValue") or None,
+                query=_query_text(var.get("query")),
+                regex=var.get("regex") or "",
             )
     return result
+
+
+def _query_text(query: object) -> str:
+    return str(query.get("query", "")) if isinstance(query, dict) else str(query or "")
 
 
 def prometheus_targets(model: Mapping) -> Sequence[tuple[dict, dict]]:

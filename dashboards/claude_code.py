@@ -6,6 +6,7 @@ queries/, house defaults in panels/.
 
 from __future__ import annotations
 
+from ccdash import counters
 from ccdash.loader import BuildContext
 from ccdash.sdk import dashboard, dashboard_models
 from ccdash.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, Profile
@@ -98,7 +99,24 @@ def variables(ctx: BuildContext) -> list:
             .all_value(".*")
             .current(dashboard_models.VariableOption(text="All", value="$__all", selected=True))
         )
+    if p.recording_rules:
+        result += _sources()
     return result
+
+
+def _sources() -> list:
+    """Hidden variables choosing recorded or raw series for the range (ccdash.counters)."""
+    groups = [group["name"] for group in rule_groups(Profile())]
+    return [
+        dashboard.QueryVariable(source)
+        .datasource(PROMETHEUS)
+        .query(counters.source_query(groups, source))
+        .definition(counters.source_query(groups, source))
+        .regex(counters.SOURCE_REGEX)
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .hide(dashboard_models.VariableHide.HIDE_VARIABLE)
+        for source in (counters.SOURCE_RULES, counters.SOURCE_RAW)
+    ]
 
 
 def _datasource(name: str, label: str, kind: str, default: str):

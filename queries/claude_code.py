@@ -52,7 +52,8 @@ def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *type
         views = TOKEN_VIEWS.get(level, {}).items()
         view = next((v for v, chosen in views if set(chosen) == wanted), None)
         if view is not None:
-            return window_total(p, "tokens", labels, window, view)
+            raw = token_matchers(p, *types)
+            return window_total(p, "tokens", labels, window, view, raw_matchers=raw)
         if level == SESSION:
             raise ValueError(f"no per-session token view records {sorted(wanted)}: add one")
     return window_total(p, "tokens", labels, window, **token_matchers(p, *types))

@@ -6,20 +6,30 @@ Two facts about Claude Code's counters shape these helpers:
 - the collector re-exposes a finished session's last value until
   `metric_expiration`, so "present in the range" is not "active in the range".
 
-With recording rules (the default) rules record, every 15 s, each series'
-growth since the previous evaluation, summed per user or per session: the
-difference when the counter grew, the value itself when the series is new
-or was reset (a resumed session restarts from 0). Zero growth records
-nothing, so a range total is a cheap `sum_over_time` over sparse samples,
-exact to the scrape.
-Without rules, the same figures come from raw counters: `increase()` plus
-the first value of series born in the window, within about half a percent.
+Every figure has two sources, and the dashboard reads one of them per time
+range (`ccdash.counters` explains how, and why it survives failed scrapes,
+restarts and other evaluation intervals): ccdash's recording rules, which
+record each counter's growth summed per user or per session (a range total
+is a cheap `sum_over_time` over sparse samples), when they ran over the
+whole range; the raw counters otherwise, with the same meaning (the last
+value in the window minus the last before it, the whole value of a series
+born inside it), so a Prometheus without the rules, or a range reaching back
+before they were loaded, shows the same figures, only slower.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccdash.counters import (
+    SOURCE_RAW,
+    SOURCE_RULES,
+    fresh_growth,
+    gate,
+    level_rule,
+    raw_changed,
+    raw_growth,
+)
 from ccdash.telemetry import Profile
 
 RANGE = "$__range"
@@ -27,6 +37,7 @@ INTERVAL = "$__interval"
 RATE_INTERVAL = "$__rate_interval"
 # Minutes in one $__interval: per-interval totals divided by it read "per minute".
 INTERVAL_MINUTES = "($__interval_ms / 60000)"
+# How often the rule groups run; the figures do not depend on it (ccdash.counters).
 RULE_INTERVAL = "15s"
 
 
@@ -107,13 +118,23 @@ def rule_labels(p: Profile, key: str, level: str, view: str = "") -> tuple[str, 
 
 
 def rule_name(p: Profile, key: str, level: str, view: str = "") -> str:
-    """The recorded 15 s growth of a metric summed to one level (`level:metric:operation`).
+    """A metric's recorded growth summed to one level (`level:metric:operation`).
 
     A view is a recorded subset of the metric (say, cache-read tokens), its
     selection made by the rule so that readers touch one series, not several.
     """
-    operation = f"{view}_delta{RULE_INTERVAL}" if view else f"delta{RULE_INTERVAL}"
+    operation = f"{view}_growth" if view else "growth"
     return f"ccdash:{p.metric(key)}:{operation}_by_{level}"
+
+
+def gated(name: str, parts: list[str], source: str, p: Profile) -> str:
+    """`name{parts}`, or with rules `{<name matched through the source variable>, parts}`.
+
+    (Prometheus refuses a name set twice, so the gated name is the matcher.)
+    """
+    if p.recording_rules:
+        return f"{{{', '.join([gate(name, source), *parts])}}}"
+    return f"{name}{{{', '.join(parts)}}}"
 
 
 def selector(
@@ -125,14 +146,13 @@ def selector(
     model never empties a panel built on `session.count`, which has none.
     Extra matchers are written as given (`type='="input"'`).
     """
-    recorded = p.recording_rules and not raw
-    labels = rule_labels(p, key, level, view) if recorded else p.labels_of(key)
+    labels = p.labels_of(key) if raw else rule_labels(p, key, level, view)
     parts = [matcher(f) for f in filters(p) if f.label in labels]
     parts += [f"{label}{m}" for label, m in matchers.items()]
-    if not recorded:
-        return f"{p.metric(key)}{{{', '.join(parts)}}}"
+    if raw:
+        return gated(p.metric(key), parts, SOURCE_RAW, p)
     _require_kept(p, key, level, view, matchers)
-    return f"{rule_name(p, key, level, view)}{{{', '.join(parts)}}}"
+    return gated(rule_name(p, key, level, view), parts, SOURCE_RULES, p)
 
 
 def _require_kept(p: Profile, key: str, level: str, view: str, labels) -> None:
@@ -162,20 +182,22 @@ def window_total(
     labels: tuple[str, ...] = (),
     window: str = RANGE,
     view: str = "",
+    raw_matchers: dict[str, str] | None = None,
     **matchers: str,
 ) -> str:
-    """How much a counter grew inside the window, summed by `labels`."""
+    """How much a counter grew inside the window, summed by `labels`.
+
+    Recorded growth when the rules covered the range, else the raw counters
+    (`raw_matchers` select a view's token types there).
+    """
+    raw_sel = selector(p, key, raw=True, **(raw_matchers or {}), **matchers)
+    from_raw = f"sum{by(*labels)} ({raw_growth(raw_sel, window)})"
+    if not p.recording_rules:
+        return from_raw
     level = level_for(labels)
-    sel = selector(p, key, level=level, view=view, **matchers)
-    if p.recording_rules:
-        _require_kept(p, key, level, view, labels)
-        return f"sum{by(*labels)} (sum_over_time({sel}[{window}]))"
-    # increase() covers growth after a series' first sample, resets included;
-    # a series born inside the window (absent `window` ago) adds its first
-    # value (min_over_time: exact unless a resumed process restarts lower).
-    born = f"(min_over_time({sel}[{window}]) unless {sel} offset {window})"
-    grown = f"increase({sel}[{window}])"
-    return f"sum{by(*labels)} ({grown} + {born} or {grown})"
+    _require_kept(p, key, level, view, labels)
+    recorded = selector(p, key, level=level, view=view, **matchers)
+    return f"(sum{by(*labels)} (sum_over_time({recorded}[{window}])) or {from_raw})"
 
 
 def interval_total(p: Profile, key: str, labels: tuple[str, ...] = (), **matchers: str) -> str:
@@ -184,8 +206,8 @@ def interval_total(p: Profile, key: str, labels: tuple[str, ...] = (), **matcher
 
 
 def activity_name(p: Profile) -> str:
-    """The recorded activity of each session: 1 at every 15 s step where it exported growth."""
-    return f"ccdash:{p.metric('session')}:active{RULE_INTERVAL}_by_session"
+    """The recorded activity of each session: 1 at every evaluation where it exported growth."""
+    return f"ccdash:{p.metric('session')}:active_by_session"
 
 
 # A session is at work when it starts (session.count) or adds active time.
@@ -199,44 +221,25 @@ def activity(p: Profile, window: str = RANGE) -> str:
     is new, so it is not counted. Neither metric has a `model` label, so the
     model filter cannot empty the session and user counts.
     """
-    if p.recording_rules:
-        kept = rule_labels(p, "session", SESSION)
-        parts = [matcher(f) for f in filters(p) if f.label in kept]
-        return f"count_over_time({activity_name(p)}{{{', '.join(parts)}}}[{window}])"
-    changed = []
-    for key in ACTIVITY_KEYS:
-        sel = selector(p, key)
-        changed.append(
-            f"(changes({sel}[{window}]) > 0"
-            f" or (last_over_time({sel}[{window}]) unless {sel} offset {window}))"
-        )
-    return " or ".join(changed)
+    changed = " or ".join(raw_changed(selector(p, key, raw=True), window) for key in ACTIVITY_KEYS)
+    if not p.recording_rules:
+        return changed
+    kept = rule_labels(p, "session", SESSION)
+    parts = [matcher(f) for f in filters(p) if f.label in kept]
+    recorded = gated(activity_name(p), parts, SOURCE_RULES, p)
+    return f"(count_over_time({recorded}[{window}]) or {changed})"
 
 
 def delta_rule(p: Profile, key: str, level: str, view: str = "", **matchers: str) -> dict[str, str]:
-    """The recording rule behind `rule_name(p, key, level, view)`; `matchers` select the view.
-
-    Per series: growth when the counter rose; the value itself when the
-    series is new or was reset; nothing otherwise (so idle and re-exposed
-    series cost no samples). Summed to the level in the same expression,
-    reading only raw series, so no rule depends on another's output.
-    """
-    labels = ", ".join(rule_labels(p, key, level, view))
+    """The recording rule behind `rule_name(p, key, level, view)`; `matchers` select the view."""
     chosen = ", ".join(f"{label}{m}" for label, m in matchers.items())
-    x = f"{p.metric(key)}{{{chosen}}}" if chosen else p.metric(key)
-    return {
-        "record": rule_name(p, key, level, view),
-        "expr": f"sum by ({labels}) ({growth(x, RULE_INTERVAL)})",
-    }
+    return level_rule(
+        rule_name(p, key, level, view), p.metric(key), rule_labels(p, key, level, view), chosen
+    )
 
 
 def activity_rule(p: Profile) -> dict[str, str]:
     """The rule behind `activity()`: one series per session, present when it grew."""
-    grew = " or ".join(growth(p.metric(k), RULE_INTERVAL) for k in ACTIVITY_KEYS)
+    grew = " or ".join(fresh_growth(p.metric(k)) for k in ACTIVITY_KEYS)
     labels = ", ".join(rule_labels(p, "session", SESSION))
     return {"record": activity_name(p), "expr": f"group by ({labels}) ({grew})"}
-
-
-def growth(x: str, step: str) -> str:
-    """A counter's growth over the last step: the rise, or the value of a new or reset series."""
-    return f"({x} - {x} offset {step} > 0) or ({x} * 1 unless {x} offset {step} <= {x})"

@@ -7,19 +7,44 @@ and `queries.spans.span_rule_name`.
 
 from __future__ import annotations
 
-from ccdash.telemetry import OTEL_NAMES, Profile
+from ccdash.counters import counter_group
+from ccdash.telemetry import Profile
 from queries import spans
 from queries.claude_code import token_view_rules
-from queries.common import RULE_INTERVAL, SESSION, SESSION_MODEL, USER, activity_rule, delta_rule
+from queries.common import (
+    RULE_INTERVAL,
+    SESSION,
+    SESSION_MODEL,
+    USER,
+    activity_rule,
+    delta_rule,
+)
+
+# One group per set of counters whose rules read each other (Mimir's ruler
+# allows 20 rules a group by default; groups also run in parallel).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "cost": ("cost",),
+    "tokens": ("tokens",),
+    "activity": ("session", "active_time"),
+    "code": ("lines", "pull_requests", "commits", "edit_decisions"),
+}
 
 
 def recording_rules(p: Profile) -> list[dict]:
     """The rule groups the dashboard relies on when `p.recording_rules` is on."""
-    rules = [delta_rule(p, key, USER) for key in OTEL_NAMES if key != "session"]
-    rules += [delta_rule(p, "cost", SESSION), delta_rule(p, "cost", SESSION_MODEL)]
-    rules += token_view_rules(p)
-    rules.append(activity_rule(p))
-    return [
-        {"name": "ccdash-claude-code", "interval": RULE_INTERVAL, "rules": rules},
-        *spans.recording_rules(p),
+    derived = {
+        "cost": [delta_rule(p, "cost", level) for level in (USER, SESSION, SESSION_MODEL)],
+        "tokens": [delta_rule(p, "tokens", USER), *token_view_rules(p)],
+        "activity": [delta_rule(p, "active_time", USER), activity_rule(p)],
+        "code": [delta_rule(p, key, USER) for key in GROUPS["code"]],
+    }
+    groups = [
+        counter_group(
+            f"ccdash-claude-code-{name}",
+            RULE_INTERVAL,
+            [(p.metric(key), "") for key in keys],
+            derived[name],
+        )
+        for name, keys in GROUPS.items()
     ]
+    return [*groups, *spans.recording_rules(p)]

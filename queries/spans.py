@@ -3,7 +3,8 @@
 Span-metric series are long-lived per service and span name, so plain
 `rate()`/`increase()` are accurate on raw series; the first-export correction
 that Claude Code's per-session counters need does not apply. With recording
-rules, one rule per span metric records each minute's growth summed to the
+rules, each span metric's growth is recorded every minute (the stages of
+ccdash.counters, which also bridge a remote-write outage) summed to the
 dimensions the dashboard reads (span name, model, tool, status, bucket),
 which drops the per-service and per-instance series and three samples in
 four: the panels then add up those minutes, as for the Claude Code counters.
@@ -11,6 +12,7 @@ four: the panels then add up those minutes, as for the Claude Code counters.
 
 from __future__ import annotations
 
+from ccdash.counters import SOURCE_RAW, SOURCE_RULES, counter_group, level_rule
 from ccdash.telemetry import (
     SERVICE_REGEX,
     SPAN_BLOCKED_ON_USER,
@@ -24,16 +26,17 @@ from queries.common import (
     RANGE,
     RATE_INTERVAL,
     by,
-    growth,
+    gated,
     model_matcher,
 )
 
 SPAN_RULE_INTERVAL = "1m"
 SPAN_RULE_LABELS = ("span_name", "model", "tool_name", "status_code")
+SPAN_GROUP = "ccdash-claude-code-spans"
 
 
 def span_rule_name(metric: str) -> str:
-    return f"ccdash:{metric}:delta{SPAN_RULE_INTERVAL}_by_span"
+    return f"ccdash:{metric}:growth_by_span"
 
 
 def _claude_code_services(p: Profile) -> str:
@@ -41,22 +44,33 @@ def _claude_code_services(p: Profile) -> str:
     return f'{p.spans.service_label}=~"{SERVICE_REGEX}"'
 
 
-def _span_selector(p: Profile, metric: str, span: str, **matchers: str) -> str:
+def _span_selector(p: Profile, metric: str, span: str, recorded: bool, **matchers: str) -> str:
     parts = [f'span_name="{span}"']
     if span == SPAN_LLM_REQUEST:  # only LLM spans carry the model dimension
         parts.append(model_matcher(p))
     parts += [f"{label}{m}" for label, m in matchers.items()]
-    if p.recording_rules:  # the rule keeps Claude Code's services only
-        return f"{span_rule_name(metric)}{{{', '.join(parts)}}}"
-    return f"{metric}{{{_claude_code_services(p)}, {', '.join(parts)}}}"
+    if recorded:  # the rule keeps Claude Code's services only
+        return gated(span_rule_name(metric), parts, SOURCE_RULES, p)
+    return gated(metric, [_claude_code_services(p), *parts], SOURCE_RAW, p)
 
 
-def _count(p: Profile, sel: str, window: str) -> str:
-    """Spans (or bucket counts) inside the window: recorded minutes summed, or increase()."""
-    if p.recording_rules:
-        return f"sum_over_time({sel}[{INTERVAL if window == RATE_INTERVAL else window}])"
+def _summed(
+    p: Profile, metric: str, span: str, labels: tuple[str, ...], window: str, **matchers: str
+) -> str:
+    """Spans (or bucket counts) inside the window, summed by labels: recorded minutes, or raw.
+
+    For `$__rate_interval` (ratios and quantiles, where only proportions
+    matter) the recorded side counts per `$__interval` and the raw side is
+    a `rate()`.
+    """
     func = "rate" if window == RATE_INTERVAL else "increase"
-    return f"{func}({sel}[{window}])"
+    raw = _span_selector(p, metric, span, recorded=False, **matchers)
+    from_raw = f"sum{by(*labels)} ({func}({raw}[{window}]))"
+    if not p.recording_rules:
+        return from_raw
+    recorded = _span_selector(p, metric, span, recorded=True, **matchers)
+    minutes = INTERVAL if window == RATE_INTERVAL else window
+    return f"(sum{by(*labels)} (sum_over_time({recorded}[{minutes}])) or {from_raw})"
 
 
 def _seconds(p: Profile, expr: str) -> str:
@@ -67,8 +81,7 @@ def _seconds(p: Profile, expr: str) -> str:
 def latency_quantile(
     p: Profile, q: float, span: str, labels: tuple[str, ...] = (), window: str = RATE_INTERVAL
 ) -> str:
-    sel = _span_selector(p, p.spans.latency_bucket, span)
-    inner = f"sum{by('le', *labels)} ({_count(p, sel, window)})"
+    inner = _summed(p, p.spans.latency_bucket, span, ("le", *labels), window)
     return _seconds(p, f"histogram_quantile({q:g}, {inner})")
 
 
@@ -81,29 +94,29 @@ def llm_p95_by_model(p: Profile) -> str:
 
 
 def llm_latency_heatmap(p: Profile) -> str:
-    sel = _span_selector(p, p.spans.latency_bucket, SPAN_LLM_REQUEST)
-    return f"sum by (le) ({_count(p, sel, INTERVAL)})"
+    return _summed(p, p.spans.latency_bucket, SPAN_LLM_REQUEST, ("le",), INTERVAL)
 
 
 def llm_requests_per_minute(p: Profile) -> str:
-    sel = _span_selector(p, p.spans.calls, SPAN_LLM_REQUEST)
-    if p.recording_rules:
-        return f"sum by (model) ({_count(p, sel, INTERVAL)}) / {INTERVAL_MINUTES}"
-    return f"sum by (model) ({_count(p, sel, RATE_INTERVAL)}) * 60"
+    raw = _span_selector(p, p.spans.calls, SPAN_LLM_REQUEST, recorded=False)
+    from_raw = f"sum by (model) (rate({raw}[{RATE_INTERVAL}])) * 60"
+    if not p.recording_rules:
+        return from_raw
+    recorded = _span_selector(p, p.spans.calls, SPAN_LLM_REQUEST, recorded=True)
+    per_minute = f"sum by (model) (sum_over_time({recorded}[{INTERVAL}])) / {INTERVAL_MINUTES}"
+    return f"({per_minute} or {from_raw})"
 
 
 def llm_error_rate(p: Profile, window: str = RATE_INTERVAL) -> str:
-    errors = _span_selector(
-        p, p.spans.calls, SPAN_LLM_REQUEST, status_code=f'="{p.spans.error_status}"'
-    )
-    calls = _span_selector(p, p.spans.calls, SPAN_LLM_REQUEST)
+    status = {"status_code": f'="{p.spans.error_status}"'}
+    errors = _summed(p, p.spans.calls, SPAN_LLM_REQUEST, (), window, **status)
+    calls = _summed(p, p.spans.calls, SPAN_LLM_REQUEST, (), window)
     # `or vector(0)` keeps a healthy fleet at 0% instead of "No data".
-    return f"(sum({_count(p, errors, window)}) or vector(0)) / sum({_count(p, calls, window)})"
+    return f"({errors} or vector(0)) / ({calls})"
 
 
 def tool_calls(p: Profile) -> str:
-    sel = _span_selector(p, p.spans.calls, SPAN_TOOL)
-    return f"sort_desc(sum by (tool_name) ({_count(p, sel, RANGE)}))"
+    return f"sort_desc({_summed(p, p.spans.calls, SPAN_TOOL, ('tool_name',), RANGE)})"
 
 
 def tool_p95(p: Profile) -> str:
@@ -115,17 +128,14 @@ def blocked_on_user_p95(p: Profile) -> str:
 
 
 def recording_rules(p: Profile) -> list[dict]:
-    """One rule per span metric the panels read: its growth per minute, Claude Code only."""
-    rules = []
-    for metric, labels in (
+    """The span metrics the panels read, through the stages of ccdash.counters.
+
+    Claude Code's services only; summed to the dimensions the panels read.
+    """
+    metrics = (
         (p.spans.calls, SPAN_RULE_LABELS),
         (p.spans.latency_bucket, ("le", *SPAN_RULE_LABELS)),
-    ):
-        x = f"{metric}{{{_claude_code_services(p)}}}"
-        rules.append(
-            {
-                "record": span_rule_name(metric),
-                "expr": f"sum by ({', '.join(sorted(labels))}) ({growth(x, SPAN_RULE_INTERVAL)})",
-            }
-        )
-    return [{"name": "ccdash-claude-code-spans", "interval": SPAN_RULE_INTERVAL, "rules": rules}]
+    )
+    levels = [level_rule(span_rule_name(m), m, tuple(sorted(labels))) for m, labels in metrics]
+    counters = [(m, _claude_code_services(p)) for m, _ in metrics]
+    return [counter_group(SPAN_GROUP, SPAN_RULE_INTERVAL, counters, levels)]

@@ -108,15 +108,15 @@ def test_profile_flag_changes_metric_names(project):
     result = run(project, "build", "--profile", "mimir", "--token-label", "token_type")
     assert result.exit_code == 0, result.output
     text = (project / "out/dashboards/claude-code.json").read_text()
-    assert "ccdash:claude_code_cost_usage:delta15s_by_user{" in text
+    assert '${ccdash_rules}ccdash:claude_code_cost_usage:growth_by_user\\"' in text
     assert "claude_code_cost_usage_USD_total" not in text
     assert 'token_type=~\\"cache_read\\"' in text
     rules = (project / "rules/claude-code.rules.yml").read_text()
-    assert "record: ccdash:claude_code_cost_usage:delta15s_by_user" in rules
+    assert "record: ccdash:claude_code_cost_usage:growth_by_user" in rules
     result = run(project, "build", "--profile", "mimir", "--raw")
     assert result.exit_code == 0, result.output
     text = (project / "out/dashboards/claude-code.json").read_text()
-    assert "increase(claude_code_cost_usage{" in text
+    assert "last_over_time(claude_code_cost_usage{" in text
     assert not (project / "rules/claude-code.rules.yml").exists()
     # No rules, no PrometheusRule: removed from k8s/ and from the kustomization.
     assert not (project / "k8s/rules/ccdash-claude-code.yaml").exists()

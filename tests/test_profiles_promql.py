@@ -52,19 +52,24 @@ def test_only_the_profiles_metric_names(built):
     spans = profile.spans
     names = set(profile.names.values())
     span_names = {spans.calls, spans.latency_bucket, spans.latency_sum, spans.latency_count}
-    if profile.recording_rules:  # the rules replace the counters in every panel
-        names = {f"ccdash:{n}:delta15s_by_{level}" for n in names for level in ("user", "session")}
-        tokens = profile.metric("tokens")
-        names |= {
-            f"ccdash:{tokens}:{view}_delta15s_by_session" for view in ("cache_read", "prompt")
+    if profile.recording_rules:  # the rules' levels, or the raw counters before them
+        tokens, cost = profile.metric("tokens"), profile.metric("cost")
+        recorded = {f"ccdash:{n}:growth_by_{lv}" for n in names for lv in ("user", "session")}
+        recorded |= {
+            f"ccdash:{tokens}:{view}_growth_by_session" for view in ("cache_read", "prompt")
         }
-        names.add(f"ccdash:{profile.metric('session')}:active15s_by_session")
-        names.add(f"ccdash:{tokens}:prompt_delta15s_by_user")
-        names.add(f"ccdash:{profile.metric('cost')}:delta15s_by_session_model")
-        span_names = {f"ccdash:{n}:delta1m_by_span" for n in (spans.calls, spans.latency_bucket)}
+        recorded |= {
+            f"ccdash:{profile.metric('session')}:active_by_session",
+            f"ccdash:{tokens}:prompt_growth_by_user",
+            f"ccdash:{cost}:growth_by_session_model",
+        }
+        recorded |= {f"ccdash:{n}:growth_by_span" for n in (spans.calls, spans.latency_bucket)}
+        names |= recorded
     allowed = names | span_names
     for panel, target in prometheus_targets(model):
-        used = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", target["expr"]))
+        plain = re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", target["expr"])
+        gated = re.findall(r'__name__=~"\$\{ccdash_\w+\}([a-zA-Z0-9_:]+)"', target["expr"])
+        used = set(plain) | set(gated)
         assert used, panel["title"]
         assert used <= allowed, (panel["title"], used - allowed)
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
 import yaml
 
+from ccdash.counters import HEARTBEAT
 from ccdash.harness import INSTALL_HINT
 from tests.conftest import ROOT, require_tool
 
 RULES = ROOT / "rules" / "claude-code.rules.yml"
 COST = "claude_code_cost_usage_USD_total"
-DELTA = f"ccdash:{COST}:delta15s_by_session"
-USER_DELTA = f"ccdash:{COST}:delta15s_by_user"
+DELTA = f"ccdash:{COST}:growth_by_session"
+USER_DELTA = f"ccdash:{COST}:growth_by_user"
 SESSIONS = "claude_code_session_count_total"
 ACTIVE = "claude_code_active_time_seconds_total"
-ACTIVITY = f"ccdash:{SESSIONS}:active15s_by_session"
+ACTIVITY = f"ccdash:{SESSIONS}:active_by_session"
 CALLS = "traces_spanmetrics_calls_total"
-SPAN_DELTA = f"ccdash:{CALLS}:delta1m_by_span"
+SPAN_DELTA = f"ccdash:{CALLS}:growth_by_span"
 
 
 def test_rules_file_is_valid():
@@ -31,13 +33,16 @@ def test_rules_file_is_valid():
     assert count > 0 and f"SUCCESS: {count} rules found" in result.stdout
 
 
-def test_every_rule_a_panel_reads_exists(flagship):
-    recorded = {
-        r["record"] for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]
-    }
-    text = yaml.safe_dump(flagship)
-    used = set(re.findall(r"ccdash:[a-zA-Z_]+:\w+", text))
-    assert used == recorded  # every rule is read by a panel, every name read is a rule
+def test_every_rule_is_read(flagship):
+    """Panels read every level rule and the heartbeat; the other rules feed the levels."""
+    rules = [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]]
+    recorded = {r["record"] for r in rules}
+    used = set(re.findall(r"ccdash:[a-zA-Z_]+:\w+", yaml.safe_dump(flagship)))
+    assert used <= recorded  # every name a panel or variable reads is recorded
+    assert {name for name in recorded if "_by_" in name} | {HEARTBEAT} == used
+    exprs = " ".join(r["expr"] for r in rules)
+    for name in recorded - used:
+        assert re.search(rf"{re.escape(name)}\b", exprs), f"{name} is read by nothing"
 
 
 def _series(values: str, session: str) -> dict:
@@ -52,54 +57,85 @@ def _expect(expr: str, at: str, **values: float) -> dict:
     return {"expr": expr, "eval_time": at, "exp_samples": samples}
 
 
-def test_rules_unit(tmp_path):
-    """promtool test rules: what the rules record, sample by sample, on known series."""
-    promtool = require_tool("promtool", INSTALL_HINT)
+# Per session: its input series (15 s apart from 0 s) and the total the rules
+# must record by 15 min. `_` is no sample, `stale` a failed scrape's marker.
+# The rules start at 0 s: what is exposed then predates them (the dashboard
+# reads that part from the raw counters), so every series starts later.
+CASES = {
+    # First export 5 (what increase() misses), growth to 8, a resumed process
+    # restarting at 2, growth to 6: 5 + 3 + 2 + 4 = 14.
+    "resumed": ("_ 5 5 5 8 8 8 8 2 2 2 2 6 6 6 6", 14),
+    # A one-shot `claude -p` run: its only export is everything.
+    "oneshot": ("_ _ _ 0.25 0.25 0.25 0.25", 0.25),
+    # A finished session re-exposed unchanged: counted once.
+    "idle": ("_ 4x40", 4),
+    # Expired for longer than the lookback, then reborn from 0 by a new process
+    # whose first export is below the old value (a visible reset): 3 + 7.
+    "reborn": ("_ 3 3 3 _x24 2 7 7", 10),
+    # Failed scrapes stale-mark the series; the value comes back unchanged
+    # (counted once), then grows: 1 + 3 + 2.
+    "failed": ("_ 1 1 stale 1 1 4 4 stale stale 4 6 6", 6),
+    # Prometheus down for 10 min (no samples, longer than the 5 min lookback):
+    # the growth across the gap counts once, when it is seen: 2 + 3.
+    "outage": ("_ 2 2 _x40 5 5 5", 5),
+    # Exposed when the rules were loaded: only the growth after that counts.
+    "preexisting": ("9 9 9 12 12 12", 3),
+}
+
+
+def _unit_test(interval: str) -> dict:
     total = f"sum by (session_id) (sum_over_time({DELTA}[30m]))"
-    seen = f"sum by (session_id) (count_over_time({DELTA}[30m]))"
-    tests = {
-        "rule_files": [str(RULES)],
-        "evaluation_interval": "15s",
-        "tests": [
+    return {
+        "interval": "15s",
+        "input_series": [_series(values, session) for session, (values, _) in CASES.items()],
+        "promql_expr_test": [
+            _expect(total, "15m", **{s: total for s, (_, total) in CASES.items()}),
+            # The user level adds the sessions up.
             {
-                "interval": "15s",
-                "input_series": [
-                    # First export 5 (what increase() misses), growth to 8, a resumed
-                    # process restarting at 2, growth to 6: 5 + 3 + 2 + 4 = 14.
-                    _series("5 5 5 8 8 8 8 2 2 2 2 6 6 6 6", "resumed"),
-                    # A one-shot `claude -p` run: its only export is everything.
-                    _series("_ _ _ 0.25 0.25 0.25 0.25", "oneshot"),
-                    # A finished session re-exposed unchanged: one activity, counted once.
-                    _series("4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4", "idle"),
-                    # Expired for longer than the lookback, then reborn from 0 by a new
-                    # process: 3 + 7 = 10.
-                    _series("3 3 3 _x24 7 7 7", "reborn"),
-                    # Activity: a session starts at 0 s, adds active time at 15 s (a new
-                    # series), 45 s and 105 s; another is only re-exposed after its start.
-                    {"series": f'{SESSIONS}{{session_id="worker"}}', "values": "1x20"},
-                    {"series": f'{ACTIVE}{{session_id="worker"}}', "values": "_ 2 2 5 5 5 5 9x12"},
-                    {"series": f'{SESSIONS}{{session_id="idler"}}', "values": "1x20"},
-                ],
-                "promql_expr_test": [
-                    _expect(total, "10m", resumed=14, oneshot=0.25, idle=4, reborn=10),
-                    # One rule sample per change or birth: what Sessions counts as activity.
-                    _expect(seen, "10m", resumed=4, oneshot=1, idle=1, reborn=2),
-                    # A window from 60 s to 210 s holds the restart at 2 (105 s) and the
-                    # growth to 6 (165 s), not the growth to 8 at 45 s: 2 + 4 = 6.
-                    _expect(
-                        f"sum by (session_id) (sum_over_time({DELTA}[150s]))", "210s", resumed=6
-                    ),
-                    _expect(f"count_over_time({ACTIVITY}[10m])", "10m", worker=4, idler=1),
-                    # The user level adds the sessions up: 14 + 0.25 + 4 + 10.
-                    {
-                        "expr": f"sum(sum_over_time({USER_DELTA}[30m]))",
-                        "eval_time": "10m",
-                        "exp_samples": [{"labels": "{}", "value": 28.25}],
-                    },
-                ],
+                "expr": f"sum(sum_over_time({USER_DELTA}[30m]))",
+                "eval_time": "15m",
+                "exp_samples": [{"labels": "{}", "value": sum(t for _, t in CASES.values())}],
             },
         ],
     }
+
+
+@pytest.mark.parametrize("interval", ["15s", "30s", "1m"])
+def test_rules_unit(tmp_path, interval):
+    """promtool test rules: what the rules record on known series, whatever the
+    evaluation interval (promtool runs every group at `evaluation_interval`)."""
+    promtool = require_tool("promtool", INSTALL_HINT)
+    tests = {"rule_files": [str(RULES)], "evaluation_interval": interval}
+    _promtool_test(promtool, tmp_path, {**tests, "tests": [_unit_test(interval)]})
+
+
+def test_rules_unit_activity(tmp_path):
+    """One activity sample per change or birth: what Sessions counts."""
+    promtool = require_tool("promtool", INSTALL_HINT)
+    seen = f"sum by (session_id) (count_over_time({DELTA}[30m]))"
+    test = {
+        "interval": "15s",
+        "input_series": [
+            _series(CASES["resumed"][0], "resumed"),
+            _series(CASES["failed"][0], "failed"),
+            # A session starts at 15 s, adds active time at 30 s (a new series),
+            # 60 s and 120 s; another is only re-exposed after its start.
+            {"series": f'{SESSIONS}{{session_id="worker"}}', "values": "_ 1x20"},
+            {"series": f'{ACTIVE}{{session_id="worker"}}', "values": "_ _ 2 2 5 5 5 5 9x12"},
+            {"series": f'{SESSIONS}{{session_id="idler"}}', "values": "_ 1x20"},
+        ],
+        "promql_expr_test": [
+            _expect(seen, "10m", resumed=4, failed=3),
+            _expect(f"count_over_time({ACTIVITY}[10m])", "10m", worker=4, idler=1),
+            # A window from 75 s to 225 s holds the restart at 2 (120 s) and the
+            # growth to 6 (180 s), not the growth to 8 at 60 s: 2 + 4 = 6; and of
+            # `failed`, the growth to 4 (90 s) and to 6 (165 s): 3 + 2.
+            _expect(
+                f"sum by (session_id) (sum_over_time({DELTA}[150s]))", "225s", resumed=6, failed=5
+            ),
+        ],
+    }
+    tests = {"rule_files": [str(RULES)], "evaluation_interval": "15s", "tests": [test]}
     _promtool_test(promtool, tmp_path, tests)
 
 
@@ -121,14 +157,15 @@ def test_span_rules_unit(tmp_path):
         "evaluation_interval": "1m",
         "tests": [
             {
-                # Tempo's span counters: a leading zero, growth, a Tempo restart, and a
-                # span of another service, which the rule leaves out.
+                # Tempo's span counters (created a minute after the rules started):
+                # a leading zero, growth, a Tempo restart, and a span of another
+                # service, which the rule leaves out.
                 "interval": "15s",
                 "input_series": [
                     {
                         "series": f'{CALLS}{{service="claude-code", span_name="claude_code.tool",'
                         ' tool_name="Read", instance="tempo-0"}',
-                        "values": "0 0 2 2 3 3 3 3 7 7 7 7 1 1 1 1 4 4 4 4",
+                        "values": "_x4 0 0 2 2 3 3 3 3 7 7 7 7 1 1 1 1 4 4 4 4",
                     },
                     {
                         "series": f'{CALLS}{{service="checkout", span_name="GET /cart"}}',
@@ -139,14 +176,14 @@ def test_span_rules_unit(tmp_path):
                     # 7 before the restart, then 4 after it.
                     {
                         "expr": f"sum by (tool_name) (sum_over_time({SPAN_DELTA}[10m]))",
-                        "eval_time": "5m",
+                        "eval_time": "6m",
                         "exp_samples": [{"labels": '{tool_name="Read"}', "value": 11}],
                     },
                     # One sample per minute with growth or a birth: the leading zero at
-                    # 0, then 1m (+3), 2m (+4), 3m (restart: 1), 4m (+3); none at 5m.
+                    # 1m, then 2m (+3), 3m (+4), 4m (restart: 1), 5m (+3); none at 6m.
                     {
                         "expr": f"count_over_time({SPAN_DELTA}[10m])",
-                        "eval_time": "5m",
+                        "eval_time": "6m",
                         "exp_samples": [
                             {
                                 "labels": '{span_name="claude_code.tool", tool_name="Read"}',

@@ -57,7 +57,8 @@ def _use(title: str, expr: str, profile: Profile) -> TargetUse:
     metrics = {key for key, name in profile.names.items() if _names(name).search(expr)}
     if any(name in expr for name in (spans.calls, spans.latency_bucket)):
         metrics.add(SPANS)
-    matchers = tuple(m.groups() for m in _MATCHER.finditer(expr))
+    # The metric name is not a label (ccdash's selectors also match it by `__name__`).
+    matchers = tuple(m.groups() for m in _MATCHER.finditer(expr) if m.group(1) != "__name__")
     labels = {m[0] for m in matchers}
     for group in _GROUPING.findall(expr):
         labels |= {part.strip() for part in group.split(",") if part.strip()}

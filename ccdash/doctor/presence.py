@@ -101,18 +101,23 @@ def naming(ctx: Context) -> list[Finding]:
 
 
 def rules(ctx: Context) -> list[Finding]:
-    """ccdash's recording rules, which every counter panel reads, are not loaded."""
+    """ccdash's recording rules are not loaded: the panels read the raw counters instead.
+
+    The figures stay right (the dashboard switches to raw counters for any
+    range the rules did not cover), so this is a warning about refresh cost,
+    not an error: no panel is listed as broken.
+    """
     if not ctx.built.recording_rules or any(n.startswith("ccdash:") for n in ctx.names):
         return []
     return [
         Finding(
             "rules-missing",
-            ERROR,
-            "Claude Code metrics are present but ccdash's recording rules are not",
+            WARNING,
+            "ccdash's recording rules are not loaded: panels read the raw counters "
+            "(right figures, slower refreshes)",
             ["0 series named ccdash:* in the range"],
-            "load rules/claude-code.rules.yml into Prometheus (rule_files:) or Mimir's ruler, "
-            "or build with `recording_rules: false` in ccdash.yaml (`--raw`)",
-            Breaks(CLAUDE_KEYS | {SPANS}, recorded=True),
+            "load rules/claude-code.rules.yml into Prometheus (rule_files:) or Mimir's ruler; "
+            "ranges reaching back before they were loaded keep reading the raw counters",
         )
     ]
 

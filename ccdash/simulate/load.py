@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccdash.harness import LocalPrometheus, backfill, record_rules
+from ccdash.harness import LocalPrometheus, backfill, record_rules, rule_stages
 from ccdash.simulate import exposition, fleet, truth
 from ccdash.simulate.scenarios import Scenario
 from ccdash.telemetry import Profile
+
+# Rules evaluated from this long before a scenario's first sample, so that
+# a range starting with the data is covered by them.
+RULES_LEAD = 600
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,15 @@ def load(
     rule_groups: list[dict],
     workdir: Path,
     compact: bool = False,
+    rules_from: float | None = None,
 ) -> LoadedScenario:
     """Generate the fleet, backfill its samples into workdir/tsdb, then the rules over them.
 
     `compact` lets Prometheus merge the backfilled blocks as a long-running
     server would have (a minute or more): needed to measure query speed, not
-    to check figures.
+    to check figures. The rules run from RULES_LEAD before the data, as on a
+    Prometheus that had them before Claude Code's first export, or from
+    `rules_from` (rules loaded while the history was already there).
     """
     started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -44,14 +51,14 @@ def load(
         files, samples = exposition.write_openmetrics(simulated, profile, Path(tmp))
         backfill(files, tsdb)
     if rule_groups:
-        with tempfile.TemporaryDirectory(dir=workdir, prefix="rules-") as tmp:
-            # Evaluated by a Prometheus serving the raw data, which must be
-            # stopped before the recorded blocks are added to its TSDB.
-            with LocalPrometheus(tsdb) as prom:
-                files = record_rules(
-                    prom.client(), rule_groups, scenario.start, scenario.end + 60, Path(tmp)
-                )
-            backfill(files, tsdb)
+        first = scenario.start - RULES_LEAD if rules_from is None else rules_from
+        for stage in rule_stages(rule_groups):
+            with tempfile.TemporaryDirectory(dir=workdir, prefix="rules-") as tmp:
+                # Evaluated by a Prometheus serving what is loaded so far, which
+                # must be stopped before the recorded blocks are added to its TSDB.
+                with LocalPrometheus(tsdb) as prom:
+                    files = record_rules(prom.client(), stage, first, scenario.end + 60, Path(tmp))
+                backfill(files, tsdb)
     if compact:
         with LocalPrometheus(tsdb) as prom:
             prom.wait_compacted()
