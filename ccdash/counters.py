@@ -172,18 +172,24 @@ def raw_growth(selector: str, window: str) -> str:
     The last value in the window minus the last one before it (looked up
     over PREVIOUS_LOOKBACK, so gaps at the window's start are bridged); the
     whole last value for a series born inside the window (its first export
-    holds everything it did). A series that reset inside the window (a
-    resumed process) takes `increase()`, which alone adds up the values
-    before and after the reset, plus its first value if it was born there.
+    holds everything it did). A series that reset once (a resumed process
+    restarting from 0 below the old one's peak) adds the old process's peak
+    and the new one's last value. Anything else, several resets, takes
+    `increase()`, which extrapolates by up to a scrape interval.
     """
     last = f"last_over_time({selector}[{window}])"
+    peak = f"max_over_time({selector}[{window}])"
     before = f"last_over_time({selector}[{PREVIOUS_LOOKBACK}] offset {window})"
-    reset = f"resets({selector}[{window}]) > 0"
+    resets = f"resets({selector}[{window}])"
     increase = f"increase({selector}[{window}])"
     first = f"(min_over_time({selector}[{window}]) unless {before})"
+    resumed = (
+        f"({last} + {peak} - ({before} or {last} * 0)) and ({last} < {peak}) and ({resets} == 1)"
+    )
     return (
-        f"(({last} - {before} >= 0) unless {reset}) or (({last} unless {before}) unless {reset})"
-        f" or ({increase} + {first}) or {increase}"
+        f"(({last} - {before} > 0) unless {resets} > 0)"
+        f" or (({last} unless {before}) unless {resets} > 0)"
+        f" or ({resumed}) or ((({increase} + {first}) or {increase}) and {resets} > 0)"
     )
 
 

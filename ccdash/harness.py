@@ -146,8 +146,13 @@ def record_rules(
 class LocalPrometheus:
     """`prometheus` serving a TSDB directory on a free loopback port; a context manager."""
 
-    def __init__(self, tsdb: Path) -> None:
+    def __init__(
+        self, tsdb: Path, config: str = "", files: dict[str, str] | None = None
+    ) -> None:
+        """`config` (prometheus.yml) and `files` (say, its rule files) go in a work directory."""
         self.tsdb = tsdb
+        self.config = config or "global:\n  scrape_interval: 15s\n"
+        self.files = files or {}
         self.process: subprocess.Popen | None = None
         self.port = 0
         self._workdir = tempfile.TemporaryDirectory(prefix="ccdash-prometheus-")
@@ -206,7 +211,9 @@ class LocalPrometheus:
         binary = tool("prometheus")
         work = Path(self._workdir.name)
         config = work / "prometheus.yml"
-        config.write_text("global:\n  scrape_interval: 15s\n")
+        config.write_text(self.config)
+        for name, text in self.files.items():
+            (work / name).write_text(text)
         self.port = _free_port()
         log = work / "prometheus.log"
         with log.open("w") as stderr:
