@@ -95,6 +95,7 @@ def record_rules(
     directory: Path,
     phase: float = RULE_PHASE,
     workers: int = 2,
+    gaps: list[tuple[float, float]] | None = None,
 ) -> list[Path]:
     """Evaluate recording rules over history with Prometheus's engine; OpenMetrics out.
 
@@ -135,7 +136,7 @@ def record_rules(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for (_, rule), series in zip(rules, pool.map(lambda r: evaluate(*r), rules), strict=True):
             families[rule["record"]].update(series)
-    writer = BlockWriter(directory, "rules")
+    writer = BlockWriter(directory, "rules", gaps)
     for record, series in families.items():
         writer.start_family(record)
         for labels in sorted(series):
@@ -146,9 +147,7 @@ def record_rules(
 class LocalPrometheus:
     """`prometheus` serving a TSDB directory on a free loopback port; a context manager."""
 
-    def __init__(
-        self, tsdb: Path, config: str = "", files: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, tsdb: Path, config: str = "", files: dict[str, str] | None = None) -> None:
         """`config` (prometheus.yml) and `files` (say, its rule files) go in a work directory."""
         self.tsdb = tsdb
         self.config = config or "global:\n  scrape_interval: 15s\n"

@@ -19,8 +19,12 @@ Labels = tuple[tuple[str, str], ...]
 class BlockWriter:
     """One OpenMetrics file per 2-hour block, families contiguous in each, streamed to disk."""
 
-    def __init__(self, directory: Path, prefix: str) -> None:
+    def __init__(
+        self, directory: Path, prefix: str, gaps: list[tuple[float, float]] | None = None
+    ) -> None:
+        """`gaps`: [start, end) spans where nothing is written (Prometheus was down)."""
         directory.mkdir(parents=True, exist_ok=True)
+        self.gaps = gaps or []
         self.directory = directory
         self.prefix = prefix
         self.files: dict[int, TextIO] = {}
@@ -34,6 +38,8 @@ class BlockWriter:
     def write(self, name: str, labels: Labels, samples: Iterable[tuple[int, float]]) -> None:
         text = "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels) + "}"
         for ts, value in samples:
+            if any(a <= ts < b for a, b in self.gaps):
+                continue
             block = ts // BLOCK
             out = self.files.get(block) or self._open(block)
             if self.headed.get(block) != self.family:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +37,27 @@ def unavailable(message: str) -> NoReturn:
     pytest.skip(message)
 
 
+LIVE = "tests.test_live"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The live fault cases' checks last: they wait for cases started at collection."""
+    items.sort(key=lambda item: item.module.__name__ == LIVE)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the live fault cases at once when they are selected: they take minutes of
+    real time, mostly waiting, which the rest of the suite then overlaps."""
+    if not shutil.which("prometheus"):
+        return
+    if any(item.module.__name__ == LIVE for item in session.items):
+        from tests import test_live
+
+        workdir = Path(tempfile.mkdtemp(prefix="ccdash-live-"))
+        session.config.live_workdir = workdir
+        session.config.live_runs = test_live.start(workdir)
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -63,7 +85,7 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def serve(tmp_path_factory):
-    """serve(name, rules=True) -> (loaded scenario, client, flagship model).
+    """serve(name, rules=True, rules_from_hour=None) -> (loaded scenario, client, flagship model).
 
     Each scenario is generated, backfilled and served by a real Prometheus on
     loopback once per test session, then shared by every test that asks.
@@ -75,18 +97,18 @@ def serve(tmp_path_factory):
     served = {}
     with ExitStack() as stack:
 
-        def get(name: str, rules: bool = True):
-            if (name, rules) not in served:
+        def get(name: str, rules: bool = True, rules_from_hour: float | None = None):
+            """`rules_from_hour`: rules loaded that long after the history began."""
+            key = (name, rules, rules_from_hour)
+            if key not in served:
                 groups = project.rule_groups if rules else []
+                scenario = scenarios.get(name)
+                late = None if rules_from_hour is None else scenario.start + rules_from_hour * 3600
                 workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")
-                loaded = load_scenario(scenarios.get(name), config.profile, groups, workdir)
+                loaded = load_scenario(scenario, config.profile, groups, workdir, rules_from=late)
                 prom = stack.enter_context(LocalPrometheus(loaded.tsdb))
-                served[(name, rules)] = (
-                    loaded,
-                    prom.client(),
-                    project.dashboard("claude-code").model,
-                )
-            return served[(name, rules)]
+                served[key] = (loaded, prom.client(), project.dashboard("claude-code").model)
+            return served[key]
 
         yield get
 

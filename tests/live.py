@@ -16,6 +16,7 @@ and end in quiet periods, so which scrape saw an export never matters.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -64,7 +65,9 @@ CASES = [
         "several failed scrapes", faults=(Fault(20, "500"), Fault(35, "500"), Fault(50, "500"))
     ),
     LiveCase("one scrape hangs past the timeout", faults=(Fault(40, "hang"),)),
-    LiveCase("exporter restart", faults=(Fault(35, "exporter-restart", 20),)),
+    # Down just as the one-shot session exports (faults go first at a tie): that
+    # export is never scraped, and a restarted collector never re-exposes it.
+    LiveCase("exporter restart", faults=(Fault(33, "exporter-restart", 20),)),
     LiveCase("Prometheus stopped 60 s", faults=(Fault(20, "prometheus-restart", 60),)),
     LiveCase("scrape every 10 s", scrape_s=10),
     LiveCase("scrape every 30 s", scrape_s=30),
@@ -89,7 +92,11 @@ class Exporter:
 
     series: dict[tuple[str, tuple], float] = field(default_factory=dict)
     refreshed: dict[tuple[str, tuple], float] = field(default_factory=dict)
-    added: list[tuple[float, str, tuple, float]] = field(default_factory=list)
+    writer: dict[tuple[str, tuple], int] = field(default_factory=dict)  # the process's id
+    # (time, metric, labels, amount, process id, value after it): the truth.
+    added: list[tuple[float, str, tuple, float, int, float]] = field(default_factory=list)
+    # The highest value a scrape received, per series and process.
+    served: dict[tuple[tuple[str, tuple], int], float] = field(default_factory=dict)
     fail: int = 0
     hang: int = 0
     hang_s: float = 0.0
@@ -97,17 +104,24 @@ class Exporter:
     restarted_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def export(self, metric: str, labels: dict[str, str], value: float, now: float) -> None:
+    def export(
+        self, metric: str, labels: dict[str, str], value: float, now: float, pid: int
+    ) -> None:
         """A process's export: the series' new cumulative value."""
         key = (metric, tuple(sorted(labels.items())))
         with self.lock:
             self.series[key] = value
             self.refreshed[key] = now
+            self.writer[key] = pid
 
-    def body(self, now: float) -> str:
+    def body(self, now: float, delivered: bool = True) -> str:
+        """The exposition; `delivered`: the scrape receives it (not one that timed out)."""
         with self.lock:
             # After a restart only series exported since are known again.
             keys = [k for k in self.series if self.refreshed[k] >= self.restarted_at]
+            for k in keys if delivered else ():
+                seen = (k, self.writer[k])
+                self.served[seen] = max(self.served.get(seen, 0.0), self.series[k])
             lines = []
             for metric in sorted({m for m, _ in keys}):
                 lines.append(f"# TYPE {metric} counter")
@@ -121,7 +135,7 @@ class Exporter:
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 now = time.time()
                 if now < exporter.down_until:
                     self.close_connection = True  # no answer at all: the scrape fails
@@ -130,15 +144,18 @@ class Exporter:
                     exporter.fail -= 1
                     self.send_error(500)
                     return
-                if exporter.hang:
+                hung = exporter.hang > 0
+                if hung:
                     exporter.hang -= 1
                     time.sleep(exporter.hang_s)
-                data = exporter.body(now).encode()
+                data = exporter.body(now, delivered=not hung).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                # A hung scrape: Prometheus gave up and closed the connection.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -209,19 +226,34 @@ class _Process:
                 labels = self._labels(type=extra[0])
             else:
                 labels = self._labels()
-            exporter.export(metric, labels, round(value, 6), now)
+            exporter.export(metric, labels, round(value, 6), now, id(self))
             amount = self.pending.pop((metric, extra), 0.0)
             if amount:
-                exporter.added.append((now, metric, tuple(sorted(labels.items())), amount))
+                row = (
+                    now,
+                    metric,
+                    tuple(sorted(labels.items())),
+                    amount,
+                    id(self),
+                    round(value, 6),
+                )
+                exporter.added.append(row)
 
 
-def truth(exporter: Exporter, start: float, end: float) -> dict[str, Any]:
-    """The headline figures for (start, end], from what the exports added."""
+def truth(exporter: Exporter, start: float, end: float, reached: bool = False) -> dict[str, Any]:
+    """The headline figures for (start, end], from what the exports added.
+
+    `reached`: only what a scrape received, at once or in a later value of
+    the same process (an export made while nothing could be scraped, and
+    never re-exposed, never reached Prometheus: no formulation can count it).
+    """
     cost: dict[str, float] = defaultdict(float)
     tokens = 0.0
     active: dict[str, str] = {}
-    for t, metric, labels, amount in exporter.added:
+    for t, metric, labels, amount, pid, value in exporter.added:
         if not start < t <= end:
+            continue
+        if reached and exporter.served.get(((metric, labels), pid), -1.0) < value:
             continue
         label = dict(labels)
         if metric == P.metric("cost"):
@@ -324,6 +356,7 @@ def run(case: LiveCase, rules: dict[str, str], tsdb: Path, seed: int = 7) -> Liv
     end = float(int(max(last, time.time()) + 2 * case.slowest + 15))
     time.sleep(max(0.0, end + 1 - time.time()))
     server.shutdown()
+    server.server_close()
     return LiveRun(case, exporter, start, end, prom)
 
 

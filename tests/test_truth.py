@@ -13,7 +13,8 @@ import pytest
 
 from ccdash.accuracy import Figure, panel_figures, query, top_session_figures, true_top_sessions
 from ccdash.config import load
-from ccdash.evaluate import evaluate, instant_value
+from ccdash.counters import SOURCE_RULES, UNUSED
+from ccdash.evaluate import evaluate, instant_value, query_values
 from ccdash.simulate import fleet, scenarios, truth
 from ccdash.telemetry import SPAN_LATENCY_BUCKETS, SPAN_LLM_REQUEST
 from queries.checks import (
@@ -24,7 +25,7 @@ from queries.checks import (
 )
 from tests.conftest import ROOT, flagship_for
 
-KNOWABLE = ["steady", "short-sessions", "resumed", "range-edge", "identity"]
+KNOWABLE = ["steady", "short-sessions", "resumed", "range-edge", "identity", "outage"]
 TOLERANCE_PCT = 1.0
 
 
@@ -242,3 +243,17 @@ def test_raw_formulation_without_rules(serve, name):
         where = f"range {window['range_s'] / 3600:g}h"
         assert _unexcused(*zip(*totals, strict=True), totals_tolerance) == [], where
         assert _unexcused(*zip(*slices, strict=True), RAW_BREAKDOWN_TOLERANCE_PCT) == [], where
+
+
+def test_rules_loaded_late_read_raw_counters_before_them(serve):
+    """Rules loaded 4 hours into the history: a range reaching back before them reads the
+    raw counters (right), one inside their time reads the rules (right and fast)."""
+    loaded, client, model = serve("outage", rules_from_hour=4)
+    sources = {}
+    for window in loaded.truth["windows"]:
+        time, range_s = window["time"], window["range_s"]
+        sources[range_s] = query_values(model, client, time, range_s)[SOURCE_RULES]
+        figures = panel_figures(evaluate(model, client, time, range_s), window)
+        off = [f for f in figures if not _within(f) and f.truth]
+        assert off == [], f"range {range_s / 3600:g}h"
+    assert sources == {24 * 3600: UNUSED, 3600: "()"}  # the day starts before the rules

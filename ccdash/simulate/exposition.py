@@ -51,6 +51,17 @@ def first_scrape_after(t: float) -> int:
     return SCRAPE_OFFSET + k * SCRAPE_INTERVAL
 
 
+def first_held_after(t: float, gaps: list[tuple[float, float]]) -> int:
+    """The first scrape that stores a value exported at t, when scrapes in `gaps` fail."""
+    s = first_scrape_after(t)
+    for a, b in gaps:
+        if a <= s < b:
+            s = first_scrape_after(b - 1)
+            while s < b:
+                s += SCRAPE_INTERVAL
+    return s
+
+
 def first_collection_after(t: float) -> int:
     k = math.floor((t - SPAN_COLLECTION_OFFSET) / SPAN_COLLECTION_INTERVAL) + 1
     return SPAN_COLLECTION_OFFSET + k * SPAN_COLLECTION_INTERVAL
@@ -135,12 +146,12 @@ def exports(fleet: Fleet, profile: Profile) -> dict[tuple[str, Labels], list[Exp
 
 
 def exposed_samples(
-    series: list[Export], expiration: float, until: float
+    series: list[Export], expiration: float, until: float, since: float = 0.0
 ) -> Iterator[tuple[int, float]]:
-    """(scrape time, value) pairs Prometheus stores for one series, up to `until`."""
+    """(scrape time, value) pairs Prometheus stores for one series, from `since` to `until`."""
     for i, export in enumerate(series):
         following = series[i + 1].time if i + 1 < len(series) else until
-        s = first_scrape_after(export.time)
+        s = max(first_scrape_after(export.time), first_scrape_after(since - 1))
         while s <= following and s <= until and s - export.time < expiration:
             yield s, export.value
             s += SCRAPE_INTERVAL
@@ -224,11 +235,17 @@ def _collect(labels: Labels, spans: list[Span], until: float) -> _SpanSeries:
     return out
 
 
-def write_openmetrics(fleet: Fleet, profile: Profile, directory: Path) -> tuple[list[Path], int]:
-    """Write the fleet's samples under `directory`; returns the files and the sample count."""
+def write_openmetrics(
+    fleet: Fleet, profile: Profile, directory: Path, since: float = 0.0
+) -> tuple[list[Path], int]:
+    """Write the fleet's samples under `directory`; returns the files and the sample count.
+
+    `since` leaves out the samples before it (spans included): what a week
+    with a long `metric_expiration` holds at its end, without the week.
+    """
     scenario = fleet.scenario
     profile = pipeline_profile(scenario, profile)
-    writer = BlockWriter(directory, scenario.name)
+    writer = BlockWriter(directory, scenario.name, scenario.outage_spans)
     by_family: dict[str, list[tuple[Labels, list[Export]]]] = defaultdict(list)
     for (name, labels), series in exports(fleet, profile).items():
         by_family[name].append((labels, series))
@@ -240,8 +257,8 @@ def write_openmetrics(fleet: Fleet, profile: Profile, directory: Path) -> tuple[
     for name in sorted(by_family):
         writer.start_family(name)
         for labels, series in sorted(by_family[name], key=lambda item: item[0]):
-            writer.write(name, labels, exposed_samples(series, expiration, until))
-    if scenario.span_metrics:
+            writer.write(name, labels, exposed_samples(series, expiration, until, since))
+    if scenario.span_metrics and not since:
         _write_spans(writer, span_series(fleet, profile), profile)
     if scenario.collector_down_at is not None:
         _write_up(writer, scenario.start, until, fleet.end)

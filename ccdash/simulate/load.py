@@ -34,6 +34,7 @@ def load(
     workdir: Path,
     compact: bool = False,
     rules_from: float | None = None,
+    since: float = 0.0,
 ) -> LoadedScenario:
     """Generate the fleet, backfill its samples into workdir/tsdb, then the rules over them.
 
@@ -42,13 +43,14 @@ def load(
     to check figures. The rules run from RULES_LEAD before the data, as on a
     Prometheus that had them before Claude Code's first export, or from
     `rules_from` (rules loaded while the history was already there).
+    `since` keeps only the samples from then on (see write_openmetrics).
     """
     started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
     simulated = fleet.generate(scenario)
     tsdb = workdir / "tsdb"
     with tempfile.TemporaryDirectory(dir=workdir, prefix="openmetrics-") as tmp:
-        files, samples = exposition.write_openmetrics(simulated, profile, Path(tmp))
+        files, samples = exposition.write_openmetrics(simulated, profile, Path(tmp), since)
         backfill(files, tsdb)
     if rule_groups:
         first = scenario.start - RULES_LEAD if rules_from is None else rules_from
@@ -57,7 +59,14 @@ def load(
                 # Evaluated by a Prometheus serving what is loaded so far, which
                 # must be stopped before the recorded blocks are added to its TSDB.
                 with LocalPrometheus(tsdb) as prom:
-                    files = record_rules(prom.client(), stage, first, scenario.end + 60, Path(tmp))
+                    files = record_rules(
+                        prom.client(),
+                        stage,
+                        first,
+                        scenario.end + 60,
+                        Path(tmp),
+                        gaps=scenario.outage_spans,
+                    )
                 backfill(files, tsdb)
     if compact:
         with LocalPrometheus(tsdb) as prom:

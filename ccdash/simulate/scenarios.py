@@ -56,6 +56,9 @@ class Scenario:
     # Hours after the start when the collector's target goes down: an `up` series
     # (1, then 0) is written and Claude Code's samples stop. None: no `up` series.
     collector_down_at: float | None = None
+    # (start hour from origin, duration minutes): Prometheus down, so neither
+    # scrapes nor rule evaluations happen.
+    outages: tuple[tuple[float, float], ...] = ()
     # (start hour from origin, duration minutes): sessions placed by hand.
     extra_sessions: tuple[tuple[float, float], ...] = ()
     # Evaluation windows the truth file and the tests use: (end hour, range hours).
@@ -69,6 +72,11 @@ class Scenario:
     @property
     def end(self) -> float:
         return ORIGIN + self.days * DAY
+
+    @property
+    def outage_spans(self) -> list[tuple[float, float]]:
+        """[start, end) of each outage, in seconds."""
+        return [(ORIGIN + h * HOUR, ORIGIN + h * HOUR + m * 60) for h, m in self.outages]
 
     def evaluation_windows(self) -> list[tuple[float, float]]:
         """(evaluation time, range seconds) pairs; default: the whole scenario and its last day.
@@ -239,6 +247,23 @@ SCENARIOS: dict[str, Scenario] = {
             # The fleet works 9:00-12:00: the default 6 h window at the day's end is empty.
             windows=((24, 24), (12, 3)),
             seed=5,
+        ),
+        Scenario(
+            name="outage",
+            description="Prometheus down for 10 minutes at 14:00 (longer than the 5-minute "
+            "lookback): no scrapes and no rule evaluations; sessions go on meanwhile.",
+            users=8,
+            days=1,
+            sessions_per_day=(4, 6),
+            long_minutes=(20, 90),
+            metric_expiration=7 * DAY,
+            span_metrics=False,
+            work_hours=(9.0, 18.0),
+            outages=((14.0, 10.0),),
+            resume_share=0.0,
+            # The day, the hour holding the outage, and the hour after it.
+            windows=((24, 24), (15, 1), (16, 1)),
+            seed=8,
         ),
         Scenario(
             name="identity",

@@ -1,7 +1,8 @@
 """What the dashboard should show, computed from the simulated events, not from the series.
 
 "In the range" follows what Prometheus can know: an export counts when
-Prometheus first holds its value (the first scrape after it) inside
+Prometheus first holds its value (the first scrape after it, or after an
+outage holding that scrape) inside
 (time - range, time]; its amount is what the process accumulated since its
 previous export. A session or user counts when it has such an export that
 carries activity (its session start or active time grew). A span counts when
@@ -16,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccdash.simulate.exposition import exports, first_collection_after, first_scrape_after
+from ccdash.simulate.exposition import exports, first_collection_after, first_held_after
 from ccdash.simulate.fleet import Fleet, Span
 from ccdash.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, SPAN_TOOL, Profile
 
@@ -58,6 +59,7 @@ def _counted_exports(fleet: Fleet, time: float, range_s: float, team: str | None
     for process in fleet.processes:
         if team is not None and process.user.team != team:
             continue
+        gaps = fleet.scenario.outage_spans
         increments = process.increments
         i = 0
         seen: set = set()
@@ -71,7 +73,7 @@ def _counted_exports(fleet: Fleet, time: float, range_s: float, team: str | None
             seen |= set(amounts)
             for stream in amounts:
                 amounts[stream] -= lost.get((id(process), export, stream), 0)
-            if lo < first_scrape_after(export) <= time:
+            if lo < first_held_after(export, gaps) <= time:
                 yield process, amounts, new_streams
 
 
