@@ -197,4 +197,4 @@ def raw_changed(selector: str, window: str) -> str:
     """Per series, present when the counter changed inside the window or was born in it."""
     last = f"last_over_time({selector}[{window}])"
     before = f"last_over_time({selector}[{PREVIOUS_LOOKBACK}] offset {window})"
-    return f"({last} > {before}) or (changes({selector}[{window}]) > 0) or ({last} unless {before})"
+    return f"({last} unless {last} == {before})"
