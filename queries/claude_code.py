@@ -15,9 +15,9 @@ from queries.common import (
     SESSION,
     USER,
     activity,
-    delta_rule,
     interval_total,
     level_for,
+    level_growth_rule,
     window_total,
 )
 
@@ -62,7 +62,7 @@ def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *type
 def token_view_rules(p: Profile) -> list[dict[str, str]]:
     """The recording rules behind the token views."""
     return [
-        delta_rule(p, "tokens", level, view, **(token_matchers(p, *types) if view else {}))
+        level_growth_rule(p, "tokens", level, view, **(token_matchers(p, *types) if view else {}))
         for level, views in TOKEN_VIEWS.items()
         for view, types in views.items()
     ]

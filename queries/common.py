@@ -230,7 +230,9 @@ def activity(p: Profile, window: str = RANGE) -> str:
     return f"(count_over_time({recorded}[{window}]) or {changed})"
 
 
-def delta_rule(p: Profile, key: str, level: str, view: str = "", **matchers: str) -> dict[str, str]:
+def level_growth_rule(
+    p: Profile, key: str, level: str, view: str = "", **matchers: str
+) -> dict[str, str]:
     """The recording rule behind `rule_name(p, key, level, view)`; `matchers` select the view."""
     chosen = ", ".join(f"{label}{m}" for label, m in matchers.items())
     return level_rule(

@@ -17,7 +17,7 @@ from queries.common import (
     SESSION_MODEL,
     USER,
     activity_rule,
-    delta_rule,
+    level_growth_rule,
 )
 
 # One group per set of counters whose rules read each other (Mimir's ruler
@@ -33,10 +33,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
 def recording_rules(p: Profile) -> list[dict]:
     """The rule groups the dashboard relies on when `p.recording_rules` is on."""
     derived = {
-        "cost": [delta_rule(p, "cost", level) for level in (USER, SESSION, SESSION_MODEL)],
-        "tokens": [delta_rule(p, "tokens", USER), *token_view_rules(p)],
-        "activity": [delta_rule(p, "active_time", USER), activity_rule(p)],
-        "code": [delta_rule(p, key, USER) for key in GROUPS["code"]],
+        "cost": [level_growth_rule(p, "cost", level) for level in (USER, SESSION, SESSION_MODEL)],
+        "tokens": [level_growth_rule(p, "tokens", USER), *token_view_rules(p)],
+        "activity": [level_growth_rule(p, "active_time", USER), activity_rule(p)],
+        "code": [level_growth_rule(p, key, USER) for key in GROUPS["code"]],
     }
     groups = [
         counter_group(
