@@ -166,6 +166,12 @@ def source_query(groups: list[str], source: str) -> str:
 SOURCE_REGEX = f'/{_PREFIX_LABEL}="([^"]+)"/'
 
 
+def _last_and_before(selector: str, window: str) -> tuple[str, str]:
+    """A series' last value in the window, and its last one before (bridging gaps)."""
+    last = f"last_over_time({selector}[{window}])"
+    return last, f"last_over_time({selector}[{PREVIOUS_LOOKBACK}] offset {window})"
+
+
 def raw_growth(selector: str, window: str) -> str:
     """Per series, how much a raw counter grew inside the window, without extrapolation.
 
@@ -177,9 +183,8 @@ def raw_growth(selector: str, window: str) -> str:
     and the new one's last value. Anything else, several resets, takes
     `increase()`, which extrapolates by up to a scrape interval.
     """
-    last = f"last_over_time({selector}[{window}])"
+    last, before = _last_and_before(selector, window)
     peak = f"max_over_time({selector}[{window}])"
-    before = f"last_over_time({selector}[{PREVIOUS_LOOKBACK}] offset {window})"
     resets = f"resets({selector}[{window}])"
     increase = f"increase({selector}[{window}])"
     first = f"(min_over_time({selector}[{window}]) unless {before})"
@@ -195,6 +200,5 @@ def raw_growth(selector: str, window: str) -> str:
 
 def raw_changed(selector: str, window: str) -> str:
     """Per series, present when the counter changed inside the window or was born in it."""
-    last = f"last_over_time({selector}[{window}])"
-    before = f"last_over_time({selector}[{PREVIOUS_LOOKBACK}] offset {window})"
+    last, before = _last_and_before(selector, window)
     return f"({last} unless {last} == {before})"

@@ -100,23 +100,26 @@ def variables(ctx: BuildContext) -> list:
             .current(dashboard_models.VariableOption(text="All", value="$__all", selected=True))
         )
     if p.recording_rules:
-        result += _sources()
+        result += _sources(p)
     return result
 
 
-def _sources() -> list:
+def _sources(p: Profile) -> list:
     """Hidden variables choosing recorded or raw series for the range (ccdash.counters)."""
-    groups = [group["name"] for group in rule_groups(Profile())]
-    return [
-        dashboard.QueryVariable(source)
-        .datasource(PROMETHEUS)
-        .query(counters.source_query(groups, source))
-        .definition(counters.source_query(groups, source))
-        .regex(counters.SOURCE_REGEX)
-        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .hide(dashboard_models.VariableHide.HIDE_VARIABLE)
-        for source in (counters.SOURCE_RULES, counters.SOURCE_RAW)
-    ]
+    groups = [group["name"] for group in rule_groups(p)]
+    result = []
+    for source in (counters.SOURCE_RULES, counters.SOURCE_RAW):
+        query = counters.source_query(groups, source)
+        result.append(
+            dashboard.QueryVariable(source)
+            .datasource(PROMETHEUS)
+            .query(query)
+            .definition(query)
+            .regex(counters.SOURCE_REGEX)
+            .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+            .hide(dashboard_models.VariableHide.HIDE_VARIABLE)
+        )
+    return result
 
 
 def _datasource(name: str, label: str, kind: str, default: str):
