@@ -6,10 +6,11 @@ queries/, house defaults in panels/.
 
 from __future__ import annotations
 
-from ccdash import counters
-from ccdash.loader import BuildContext
-from ccdash.sdk import dashboard, dashboard_models
-from ccdash.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, Profile
+from agents import claude_code
+from agents.claude_code.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, Profile
+from ccdash.build import counters
+from ccdash.build.loader import BuildContext
+from ccdash.build.sdk import dashboard, dashboard_models
 from panels import (
     CACHE_THRESHOLDS,
     FULL,
@@ -35,6 +36,7 @@ from queries.common import filters
 from queries.rules import recording_rules as rule_groups
 
 UID = "claude-code"
+PACK = claude_code.PACK
 SESSION_POINTS = 150
 TITLE = "Claude Code"
 NO_SESSION_ID = (
@@ -105,7 +107,7 @@ def variables(ctx: BuildContext) -> list:
 
 
 def _sources(p: Profile) -> list:
-    """Hidden variables choosing recorded or raw series for the range (ccdash.counters)."""
+    """Hidden variables choosing recorded or raw series for the range (ccdash.build.counters)."""
     groups = [group["name"] for group in rule_groups(p)]
     result = []
     for source in (counters.SOURCE_RULES, counters.SOURCE_RAW):

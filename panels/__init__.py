@@ -8,7 +8,7 @@ through the sidecar.
 
 from __future__ import annotations
 
-from ccdash.sdk import (
+from ccdash.build.sdk import (
     bargauge,
     common,
     common_models,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ccdash.telemetry import SPAN_LLM_REQUEST, TOKEN_TYPES, Profile
+from agents.claude_code.telemetry import SPAN_LLM_REQUEST, TOKEN_TYPES, Profile
 from queries import claude_code, peers, spans
 from queries.common import RANGE
 

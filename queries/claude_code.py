@@ -7,7 +7,7 @@ the panel, the verification harness and the benchmark.
 
 from __future__ import annotations
 
-from ccdash.telemetry import TOKEN_TYPES, Profile
+from agents.claude_code.telemetry import TOKEN_TYPES, Profile
 from queries.common import (
     INTERVAL,
     INTERVAL_MINUTES,

@@ -7,7 +7,7 @@ Two facts about Claude Code's counters shape these helpers:
   `metric_expiration`, so "present in the range" is not "active in the range".
 
 Every figure has two sources, and the dashboard reads one of them per time
-range (`ccdash.counters` explains how, and why it survives failed scrapes,
+range (`ccdash.build.counters` explains how, and why it survives failed scrapes,
 restarts and other evaluation intervals): ccdash's recording rules, which
 record each counter's growth summed per user or per session (a range total
 is a cheap `sum_over_time` over sparse samples), when they ran over the
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccdash.counters import (
+from agents.claude_code.telemetry import Profile
+from ccdash.build.counters import (
     SOURCE_RAW,
     SOURCE_RULES,
     fresh_growth,
@@ -30,14 +31,13 @@ from ccdash.counters import (
     raw_changed,
     raw_growth,
 )
-from ccdash.telemetry import Profile
 
 RANGE = "$__range"
 INTERVAL = "$__interval"
 RATE_INTERVAL = "$__rate_interval"
 # Minutes in one $__interval: per-interval totals divided by it read "per minute".
 INTERVAL_MINUTES = "($__interval_ms / 60000)"
-# How often the rule groups run; the figures do not depend on it (ccdash.counters).
+# How often the rule groups run; the figures do not depend on it (ccdash.build.counters).
 RULE_INTERVAL = "15s"
 
 

@@ -7,7 +7,7 @@ collector merely still exposes.
 
 from __future__ import annotations
 
-from ccdash.telemetry import SPAN_LLM_REQUEST, Profile
+from agents.claude_code.telemetry import SPAN_LLM_REQUEST, Profile
 from queries.common import RANGE, selector
 
 

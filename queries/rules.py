@@ -7,8 +7,8 @@ and `queries.spans.span_rule_name`.
 
 from __future__ import annotations
 
-from ccdash.counters import counter_group
-from ccdash.telemetry import Profile
+from agents.claude_code.telemetry import Profile
+from ccdash.build.counters import counter_group
 from queries import spans
 from queries.claude_code import token_view_rules
 from queries.common import (

@@ -4,7 +4,7 @@ Span-metric series are long-lived per service and span name, so plain
 `rate()`/`increase()` are accurate on raw series; the first-export correction
 that Claude Code's per-session counters need does not apply. With recording
 rules, each span metric's growth is recorded every minute (the stages of
-ccdash.counters, which also bridge a remote-write outage) summed to the
+ccdash.build.counters, which also bridge a remote-write outage) summed to the
 dimensions the dashboard reads (span name, model, tool, status, bucket),
 which drops the per-service and per-instance series and three samples in
 four: the panels then add up those minutes, as for the Claude Code counters.
@@ -12,14 +12,14 @@ four: the panels then add up those minutes, as for the Claude Code counters.
 
 from __future__ import annotations
 
-from ccdash.counters import SOURCE_RAW, SOURCE_RULES, counter_group, level_rule
-from ccdash.telemetry import (
+from agents.claude_code.telemetry import (
     SERVICE_REGEX,
     SPAN_BLOCKED_ON_USER,
     SPAN_LLM_REQUEST,
     SPAN_TOOL,
     Profile,
 )
+from ccdash.build.counters import SOURCE_RAW, SOURCE_RULES, counter_group, level_rule
 from queries.common import (
     INTERVAL,
     INTERVAL_MINUTES,
@@ -128,7 +128,7 @@ def blocked_on_user_p95(p: Profile) -> str:
 
 
 def recording_rules(p: Profile) -> list[dict]:
-    """The span metrics the panels read, through the stages of ccdash.counters.
+    """The span metrics the panels read, through the stages of ccdash.build.counters.
 
     Claude Code's services only; summed to the dimensions the panels read.
     """

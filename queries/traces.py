@@ -1,6 +1,6 @@
 """TraceQL for Tempo: Claude Code's traces (enhanced telemetry beta)."""
 
-from ccdash.telemetry import SERVICE_REGEX, SPAN_INTERACTION
+from agents.claude_code.telemetry import SERVICE_REGEX, SPAN_INTERACTION
 
 
 def slowest_interactions() -> str:

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
-from ccdash.config import load
-from ccdash.harness import INSTALL_HINT, LocalPrometheus
-from ccdash.project import compile_project
-from ccdash.simulate import scenarios
-from ccdash.simulate.load import load as load_scenario
+from agents.claude_code.simulate import scenarios
+from ccdash.build.config import load
+from ccdash.build.project import BuiltDashboard, compile_project
+from devtools.harness import INSTALL_HINT, LocalPrometheus
+from devtools.load import load as load_scenario
+from devtools.workspace import copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = ("dashboards", "panels", "queries", "ccdash.yaml")
+FLAGSHIP = "claude-code"
+
+
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    """One of scripts/ run as a user runs it, with this interpreter."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def require_tool(name: str, install_hint: str) -> str:
@@ -66,21 +78,13 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def flagship() -> dict:
     """The compiled flagship dashboard with the repository's configuration."""
-    return compile_project(load(ROOT)).dashboard("claude-code").model
+    return compile_project(load(ROOT)).dashboard(FLAGSHIP).model
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the repository's content, to build without touching the checkout."""
-    dest = tmp_path / "project"
-    dest.mkdir()
-    for name in CONTENT:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
+    return copy_project(ROOT, tmp_path / "project")
 
 
 @pytest.fixture(scope="session")
@@ -105,16 +109,20 @@ def serve(tmp_path_factory):
                 scenario = scenarios.get(name)
                 late = None if rules_from_hour is None else scenario.start + rules_from_hour * 3600
                 workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")
-                loaded = load_scenario(scenario, config.profile, groups, workdir, rules_from=late)
+                profile = project.dashboard(FLAGSHIP).profile
+                loaded = load_scenario(scenario, profile, groups, workdir, rules_from=late)
                 prom = stack.enter_context(LocalPrometheus(loaded.tsdb))
-                served[key] = (loaded, prom.client(), project.dashboard("claude-code").model)
+                served[key] = (loaded, prom.client(), project.dashboard(FLAGSHIP).model)
             return served[key]
 
         yield get
 
 
-def flagship_for(**profile_changes) -> dict:
-    """The flagship dashboard built with some profile choices changed."""
-    config = load(ROOT)
-    config = replace(config, profile=replace(config.profile, **profile_changes))
-    return compile_project(config).dashboard("claude-code").model
+def flagship_for(**settings) -> dict:
+    """The flagship dashboard built with some profile settings changed (as `--set` would)."""
+    return flagship_build(**settings).model
+
+
+def flagship_build(**settings) -> BuiltDashboard:
+    config = load(ROOT).with_overrides(**settings)
+    return compile_project(config, FLAGSHIP).dashboard(FLAGSHIP)

@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from ccdash.harness import LocalPrometheus
-from ccdash.telemetry import Profile
+from agents.claude_code.telemetry import Profile
+from devtools.harness import LocalPrometheus
 
 P = Profile()
 ACTIVE_S = 100  # the active phase: sessions start, grow, resume and end

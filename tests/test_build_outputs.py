@@ -105,7 +105,7 @@ def test_generated_files_are_world_readable(project):
 
 
 def test_profile_flag_changes_metric_names(project):
-    result = run(project, "build", "--profile", "mimir", "--token-label", "token_type")
+    result = run(project, "build", "--profile", "mimir", "--set", "token_label=token_type")
     assert result.exit_code == 0, result.output
     text = (project / "out/dashboards/claude-code.json").read_text()
     assert '${ccdash_rules}ccdash:claude_code_cost_usage:growth_by_user\\"' in text

@@ -13,10 +13,10 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from ccdash.claude_env import environment, resource_attributes
+from agents.claude_code.env import environment, resource_attributes
+from agents.claude_code.telemetry import Profile
 from ccdash.cli import cli
 from ccdash.errors import ConfigError
-from ccdash.telemetry import Profile
 from tests.conftest import ROOT, require_tool, unavailable
 
 # The workplace's shared notes sit beside the checkout (CI copies them there too).

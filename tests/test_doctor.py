@@ -19,28 +19,28 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from ccdash.cli import cli
-from ccdash.doctor import diagnose
-from ccdash.doctor.context import Context, ago
-from ccdash.doctor.findings import EXIT_CODES, SPANS, Breaks
-from ccdash.doctor.identity import accepts
-from ccdash.doctor.panels import TargetUse, affected, target_uses
-from ccdash.doctor.presence import matching_naming
-from ccdash.doctor.series import (
+from agents.claude_code.doctor import diagnose
+from agents.claude_code.doctor.context import Context, ago
+from agents.claude_code.doctor.identity import accepts
+from agents.claude_code.doctor.panels import TargetUse, affected, target_uses
+from agents.claude_code.doctor.presence import matching_naming
+from agents.claude_code.doctor.series import (
     SAMPLED_SESSIONS,
     clustered,
     freshness,
     session_sample,
     session_tails,
 )
-from ccdash.harness import INSTALL_HINT, LocalPrometheus, backfill
-from ccdash.openmetrics import BlockWriter
-from ccdash.promql import prometheus_targets
-from ccdash.simulate import scenarios
-from ccdash.simulate.exposition import SCRAPE_INTERVAL
-from ccdash.simulate.scenarios import NOW_PHASE, ORIGIN
-from ccdash.telemetry import NAMINGS, Profile
-from tests.conftest import ROOT, require_tool
+from agents.claude_code.simulate import scenarios
+from agents.claude_code.simulate.exposition import SCRAPE_INTERVAL
+from agents.claude_code.simulate.scenarios import NOW_PHASE, ORIGIN
+from agents.claude_code.telemetry import NAMINGS, Profile
+from ccdash.check.doctor.findings import EXIT_CODES, SPANS, Breaks
+from ccdash.check.interpolate import prometheus_targets
+from ccdash.cli import cli
+from devtools.harness import INSTALL_HINT, LocalPrometheus, backfill
+from devtools.openmetrics import BlockWriter
+from tests.conftest import ROOT, require_tool, run_script
 
 TOKEN = "s3cr3t-doctor-token-value"
 
@@ -220,7 +220,7 @@ def test_missing_span_dimensions_name_the_panels_grouping_by_them(serve):
 def test_findings_name_only_the_panels_they_break(serve):
     _, client, model = serve("fault-token-type", rules=False)
     (finding,) = report(doctor(client.url, end_of("fault-token-type"), "--raw"))["findings"]
-    assert "--token-label token_type" in finding["fix"]
+    assert "--set token_label=token_type" in finding["fix"]
     assert "Cache hit ratio" in finding["panels"]
     assert "Active time" not in finding["panels"]  # `type` there is active time's own label
     assert not set(finding["panels"]) & span_panels(model)
@@ -386,17 +386,15 @@ def test_large_fleets_are_sampled_to_about_the_stated_size(sessions):
 
 
 def test_fault_scenarios_are_listed_apart_and_generated(tmp_path):
-    listed = CliRunner().invoke(cli, ["--project", str(ROOT), "simulate", "--list"])
-    assert listed.exit_code == 0
-    faults_at = listed.output.index("Pipeline faults")
-    assert listed.output.index("fault-delta") > faults_at > listed.output.index("steady")
+    listed = run_script("simulate", "--list")
+    assert listed.returncode == 0
+    faults_at = listed.stdout.index("Pipeline faults")
+    assert listed.stdout.index("fault-delta") > faults_at > listed.stdout.index("steady")
     assert "fault-delta" not in scenarios.SCENARIOS  # kept out of the accuracy report
-    assert listed.output.index("office-weekdays") > faults_at
+    assert listed.stdout.index("office-weekdays") > faults_at
     assert "office-weekdays" not in scenarios.SCENARIOS
-    made = CliRunner().invoke(
-        cli, ["--project", str(ROOT), "simulate", "fault-collector-down", "--out", str(tmp_path)]
-    )
-    assert made.exit_code == 0, made.output
+    made = run_script("simulate", "fault-collector-down", "--out", str(tmp_path))
+    assert made.returncode == 0, made.stderr
     text = "".join(p.read_text() for p in sorted((tmp_path / "openmetrics").glob("*.om")))
     assert 'up{instance="otel-collector:8889",job="otel-collector"} 0 ' in text
 

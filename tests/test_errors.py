@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ccdash.cli import cli
@@ -117,7 +118,36 @@ def test_config_wrong_type_and_bad_yaml(project):
 
 def test_config_bad_profile_value(project):
     config = project / "ccdash.yaml"
-    config.write_text("profile:\n  naming: graphite\n")
+    config.write_text("profiles:\n  claude_code:\n    naming: graphite\n")
     result = run(project, "build")
     assert result.exit_code == 2
-    assert "unknown metric naming profile 'graphite'" in result.output
+    assert "profiles.claude_code: unknown metric naming profile 'graphite'" in result.output
+    config.write_text("profiles:\n  claude_code:\n    recording_rules: 'no'\n")
+    result = run(project, "build")
+    assert result.exit_code == 2
+    assert "profiles.claude_code.recording_rules must be a bool, got 'no'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # The pack's own keys are checked by the pack.
+        ("profiles:\n  claude_code:\n    tokn_label: type\n", "unknown key 'tokn_label'"),
+        # A section no dashboard reads is a typo of a pack's name.
+        ("profiles:\n  claude-code:\n    naming: mimir\n", "profiles.claude-code: no dashboard"),
+        # The wave-1 layout says where its settings went.
+        ("profile:\n  naming: mimir\n", "'profile' became 'profiles'"),
+    ],
+)
+def test_config_profile_sections(project, text, message):
+    (project / "ccdash.yaml").write_text(text)
+    result = run(project, "build")
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_command_line_settings_are_checked(project):
+    result = run(project, "build", "--set", "token_labl=token_type")
+    assert result.exit_code == 2
+    assert "profile setting 'token_labl': no dashboard's telemetry pack has it" in result.output
+    result = run(project, "build", "--set", "token_label")
+    assert result.exit_code == 2 and "is not KEY=VALUE" in result.output

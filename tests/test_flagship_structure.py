@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ccdash.promql import prometheus_targets
+from ccdash.check.interpolate import prometheus_targets
 
 ROWS = [
     "Overview",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.grafana_emulator import GrafanaEmulator
+from devtools.grafana_emulator import GrafanaEmulator
 
 TOKEN = "emulator-token"
 

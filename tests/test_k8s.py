@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ccdash.compile import CompiledDashboard, compile_dashboard, render_compact
-from ccdash.config import Kubernetes
-from ccdash.errors import OutputError
-from ccdash.k8s import (
+from ccdash.build.compile import CompiledDashboard, compile_dashboard, render_compact
+from ccdash.build.config import Kubernetes
+from ccdash.build.k8s import (
     MAX_CONFIGMAP_BYTES,
     SERVER_SIDE_APPLY_BYTES,
     configmap_name,
     render_configmap,
 )
+from ccdash.errors import OutputError
 from tests.conftest import ROOT, require_tool
 
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

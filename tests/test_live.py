@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from ccdash.accuracy import Figure, panel_figures, query
-from ccdash.counters import SOURCE_RULES
-from ccdash.evaluate import evaluate, query_values
-from ccdash.harness import INSTALL_HINT
-from ccdash.promql import variables_of
+from ccdash.build.counters import SOURCE_RULES
+from ccdash.check.evaluate import evaluate, query_values
+from ccdash.check.interpolate import variables_of
+from devtools.accuracy import Figure, panel_figures, query
+from devtools.harness import INSTALL_HINT
 from queries.claude_code import cost_total
 from tests import live
 from tests.conftest import ROOT, flagship_for, require_tool

@@ -21,23 +21,23 @@ import requests
 import yaml
 from click.testing import CliRunner
 
-from ccdash.cli import cli
-from ccdash.config import load as load_config
-from ccdash.counters import TARGET_LABELS
-from ccdash.doctor.findings import SPANS
-from ccdash.doctor.panels import rule_uses, target_uses
-from ccdash.doctor.presence import SPAN_DEFAULT_LABELS
-from ccdash.harness import INSTALL_HINT
-from ccdash.project import compile_project
-from ccdash.rules import RULES_FILE
-from ccdash.simulate.scenarios import Scenario
-from ccdash.telemetry import (
+from agents.claude_code.doctor.panels import rule_uses, target_uses
+from agents.claude_code.doctor.presence import SPAN_DEFAULT_LABELS
+from agents.claude_code.simulate.scenarios import Scenario
+from agents.claude_code.telemetry import (
     OTEL_NAMES,
     SPAN_LATENCY_BUCKETS,
     TOKEN_LABEL_SCHEMAS,
     TOKEN_TYPES,
 )
-from tests.conftest import ROOT, flagship_for, require_tool
+from ccdash.build.config import load as load_config
+from ccdash.build.counters import TARGET_LABELS
+from ccdash.build.project import compile_project
+from ccdash.build.rules import RULES_FILE
+from ccdash.check.doctor.findings import SPANS
+from ccdash.cli import cli
+from devtools.harness import INSTALL_HINT
+from tests.conftest import ROOT, flagship_build, flagship_for, require_tool
 from tests.pipeline_files import (
     COLLECTOR,
     PROMETHEUS,
@@ -48,7 +48,7 @@ from tests.pipeline_files import (
     to_host,
 )
 
-PROFILE = load_config(ROOT).profile
+PROFILE = flagship_build().profile
 RULES = ROOT / "rules" / RULES_FILE
 WEEK = 7 * 24 * 3600
 # The OTel->Prometheus translation giving the `collector` naming.
@@ -142,7 +142,7 @@ def test_token_type_transform_is_in_the_pipeline_iff_the_profile_says_so():
 
 
 def test_token_type_transform_produces_the_catalogue_s_schema():
-    """The OTTL statements rename exactly what ccdash.telemetry expects, on tokens only."""
+    """The OTTL statements rename what agents.claude_code.telemetry expects, on tokens only."""
     (block,) = collector()["processors"]["transform/token_type"]["metric_statements"]
     assert block["context"] == "datapoint"
     # lines_of_code and active_time carry a `type` label too: they must keep it.

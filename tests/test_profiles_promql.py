@@ -5,16 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
-from dataclasses import replace
 
 import pytest
 import yaml
 
-from ccdash.config import load
-from ccdash.project import compile_project
-from ccdash.promql import ALL, Interpolator, Interval, prometheus_targets, variables_of
-from ccdash.telemetry import NAMINGS, SPAN_METRICS, TOKEN_LABEL_SCHEMAS, Profile
-from tests.conftest import ROOT, require_tool
+from agents.claude_code.telemetry import NAMINGS, SPAN_METRICS, TOKEN_LABEL_SCHEMAS, Profile
+from ccdash.check.interpolate import ALL, Interpolator, Interval, prometheus_targets, variables_of
+from tests.conftest import flagship_build, require_tool
 
 PROFILES = [
     Profile(naming=n, token_label_schema=t, span_metrics=s)
@@ -31,8 +28,14 @@ SELECTIONS = [
 
 
 def _flagship(profile: Profile) -> dict:
-    config = replace(load(ROOT), profile=profile)
-    return compile_project(config).dashboard("claude-code").model
+    built = flagship_build(
+        naming=profile.naming,
+        token_label=profile.token_label_schema,
+        span_metrics=profile.span_metrics,
+        recording_rules=profile.recording_rules,
+    )
+    assert repr(built.profile) == repr(profile)  # content modules reload: compare settings
+    return built.model
 
 
 @pytest.fixture(

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccdash.promql import (
+from ccdash.check.interpolate import (
     ALL,
     Interpolator,
     Interval,

@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ccdash.build.config import load
+from ccdash.build.project import compile_project
 from ccdash.cli import cli
-from ccdash.config import load
-from ccdash.grafana.normalize import MARKER, content_hash, normalise
-from ccdash.grafana.push import folder_uid
-from ccdash.project import compile_project
+from ccdash.sync.normalize import MARKER, content_hash, normalise
+from ccdash.sync.push import folder_uid
+from devtools.grafana_emulator import Fault, GrafanaEmulator
 from tests.conftest import ROOT
-from tests.grafana_emulator import Fault, GrafanaEmulator
 
 TOKEN = "glsa_emulator_secret_token"
 
@@ -287,9 +287,7 @@ def test_instances_from_config(grafana, project):
 
 def test_nested_folders(grafana, project):
     config = project / "ccdash.yaml"
-    config.write_text(
-        config.read_text().replace("folder: Claude Code", "folder: Platform/Claude Code")
-    )
+    config.write_text(config.read_text() + "folder: Platform/Claude Code\n")
     assert run(grafana, "push", project=project).exit_code == 0
     leaf = grafana.state.folders[grafana.state.dashboards["claude-code"].folder_uid]
     assert leaf["title"] == "Claude Code"

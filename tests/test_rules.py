@@ -8,8 +8,8 @@ import subprocess
 import pytest
 import yaml
 
-from ccdash.counters import HEARTBEAT
-from ccdash.harness import INSTALL_HINT
+from ccdash.build.counters import HEARTBEAT
+from devtools.harness import INSTALL_HINT
 from tests.conftest import ROOT, require_tool
 
 RULES = ROOT / "rules" / "claude-code.rules.yml"

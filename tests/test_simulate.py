@@ -7,13 +7,11 @@ import json
 import math
 
 import pytest
-from click.testing import CliRunner
 
-from ccdash.cli import cli
-from ccdash.simulate import exposition, fleet, scenarios, truth
-from ccdash.simulate.exposition import Export, exposed_samples, first_scrape_after
-from ccdash.telemetry import Profile
-from tests.conftest import ROOT
+from agents.claude_code.simulate import exposition, fleet, scenarios, truth
+from agents.claude_code.simulate.exposition import Export, exposed_samples, first_scrape_after
+from agents.claude_code.telemetry import Profile
+from tests.conftest import run_script
 
 
 def test_same_seed_same_bytes(tmp_path):
@@ -92,12 +90,10 @@ def test_truth_is_self_consistent():
     assert 0 < team["notional_cost_usd"] < w["notional_cost_usd"]
 
 
-def test_simulate_command(tmp_path):
+def test_simulate_script(tmp_path):
     out = tmp_path / "sim"
-    result = CliRunner().invoke(
-        cli, ["--project", str(ROOT), "simulate", "identity", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
+    result = run_script("simulate", "identity", "--out", str(out))
+    assert result.returncode == 0, result.stderr
     data = json.loads((out / "truth.json").read_text())
     assert data["scenario"] == "identity" and data["windows"]
     files = sorted((out / "openmetrics").glob("*.om"))
@@ -106,11 +102,11 @@ def test_simulate_command(tmp_path):
 
 @pytest.mark.parametrize("args", [["nonsense"], []])
 def test_simulate_lists_or_rejects(args):
-    result = CliRunner().invoke(cli, ["--project", str(ROOT), "simulate", *args])
+    result = run_script("simulate", *args)
     if args:
-        assert result.exit_code == 2 and "unknown scenario 'nonsense'" in result.output
+        assert result.returncode == 2 and "unknown scenario 'nonsense'" in result.stderr
     else:
-        assert result.exit_code == 0 and "steady" in result.output
+        assert result.returncode == 0 and "steady" in result.stdout
 
 
 def test_reference_fleets_scale_one_team():

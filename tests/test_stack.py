@@ -14,10 +14,10 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from ccdash.claude_env import DEFAULT_ENDPOINT
-from ccdash.config import load as load_config
-from ccdash.project import compile_project
-from tests.conftest import ROOT
+from agents.claude_code.env import DEFAULT_ENDPOINT
+from ccdash.build.config import load as load_config
+from ccdash.build.project import compile_project
+from tests.conftest import FLAGSHIP, ROOT
 from tests.pipeline_files import (
     COLLECTOR,
     COMPOSE,
@@ -225,7 +225,7 @@ def test_dashboard_provider_loads_the_built_dashboards():
     assert doc["apiVersion"] == 1
     (provider,) = doc["providers"]
     assert provider["type"] == "file"
-    assert provider["folder"] == CONFIG.folder
+    assert provider["folder"] == compile_project(CONFIG).dashboard(FLAGSHIP).folder
     path = provider["options"]["path"]
     assert to_host("grafana", path) == CONFIG.json_path.resolve()
     # And the provisioning directory is where Grafana reads it.

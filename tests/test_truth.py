@@ -11,19 +11,18 @@ import bisect
 
 import pytest
 
-from ccdash.accuracy import Figure, panel_figures, query, top_session_figures, true_top_sessions
-from ccdash.config import load
-from ccdash.counters import SOURCE_RULES, UNUSED
-from ccdash.evaluate import evaluate, instant_value, query_values
-from ccdash.simulate import fleet, scenarios, truth
-from ccdash.telemetry import SPAN_LATENCY_BUCKETS, SPAN_LLM_REQUEST
+from agents.claude_code.simulate import fleet, scenarios, truth
+from agents.claude_code.telemetry import SPAN_LATENCY_BUCKETS, SPAN_LLM_REQUEST
+from ccdash.build.counters import SOURCE_RULES, UNUSED
+from ccdash.check.evaluate import evaluate, instant_value, query_values
+from devtools.accuracy import Figure, panel_figures, query, top_session_figures, true_top_sessions
 from queries.checks import (
     canonical_token_type,
     checks,
     llm_error_rate_over_range,
     llm_latency_over_range,
 )
-from tests.conftest import ROOT, flagship_for
+from tests.conftest import flagship_build, flagship_for
 
 KNOWABLE = ["steady", "short-sessions", "resumed", "range-edge", "identity", "outage"]
 TOLERANCE_PCT = 1.0
@@ -70,7 +69,7 @@ def test_every_panel_has_data_and_no_errors(serve):
 @pytest.mark.parametrize("name", KNOWABLE)
 def test_headline_figures_within_one_percent(serve, name):
     loaded, client, model = serve(name)
-    profile = load(ROOT).profile
+    profile = flagship_build().profile
     for window in loaded.truth["windows"]:
         time, range_s = window["time"], window["range_s"]
         visible = _visible(loaded, window)
@@ -197,7 +196,7 @@ def _bucket_index(value: float) -> int:
 @pytest.mark.parametrize("name", [n for n in KNOWABLE if scenarios.get(n).span_metrics])
 def test_span_metric_panels(serve, name):
     loaded, client, model = serve(name)
-    profile = load(ROOT).profile
+    profile = flagship_build().profile
     window = loaded.truth["windows"][0]
     time, range_s = window["time"], window["range_s"]
     llm = window["spans"][SPAN_LLM_REQUEST]

@@ -1,0 +1,46 @@
+"""`ccdash build`: the dashboards as JSON, sidecar ConfigMaps and recording rules."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ccdash.build import outputs
+from ccdash.build.config import Config
+from ccdash.cli.options import count, profile_options
+
+
+@click.command()
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 listing generated files that differ from the build.",
+)
+@profile_options
+def build(config: Config, check: bool) -> None:
+    """Compile every dashboard to JSON (out/), sidecar ConfigMaps (k8s/) and rules (rules/)."""
+    from ccdash.build.project import compile_project
+
+    project = compile_project(config)
+    dashboards = project.dashboards
+    plan = outputs.plan(project, config)
+    if check:
+        problems = outputs.check(plan, config)
+        for line in problems:
+            click.echo(line)
+        if problems:
+            click.echo(
+                "generated files are out of date: run `ccdash build` and commit the result.",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"generated files are up to date ({count(dashboards, 'dashboard')}).")
+        return
+    changed = outputs.write(plan, config)
+    for dash in dashboards:
+        click.echo(f"built {dash.uid} ({dash.source})")
+    click.echo(f"{count(dashboards, 'dashboard')}, {count(changed, 'file')} changed.")
+
+
+COMMANDS = (build,)
