@@ -33,11 +33,11 @@ from agents.claude_code.telemetry import (
 from ccdash.build.config import load as load_config
 from ccdash.build.counters import TARGET_LABELS
 from ccdash.build.project import compile_project
-from ccdash.build.rules import RULES_FILE
+from ccdash.build.rules import rules_file
 from ccdash.check.doctor.findings import SPANS
 from ccdash.cli import cli
 from devtools.harness import INSTALL_HINT
-from tests.conftest import ROOT, flagship_build, flagship_for, require_tool
+from tests.conftest import FLAGSHIP, ROOT, flagship_build, flagship_for, require_tool
 from tests.pipeline_files import (
     COLLECTOR,
     PROMETHEUS,
@@ -49,7 +49,7 @@ from tests.pipeline_files import (
 )
 
 PROFILE = flagship_build().profile
-RULES = ROOT / "rules" / RULES_FILE
+RULES = ROOT / "rules" / rules_file(FLAGSHIP)
 WEEK = 7 * 24 * 3600
 # The OTel->Prometheus translation giving the `collector` naming.
 COLLECTOR_STRATEGY = "UnderscoreEscapingWithSuffixes"
@@ -363,7 +363,7 @@ def _namespaces() -> dict[str, dict]:
     """What Mimir would load: the file (namespace = file name stem) and the resource's groups."""
     resource = yaml.safe_load(PROMETHEUS_RULE.read_text())
     return {
-        Path(RULES_FILE).stem: yaml.safe_load(RULES.read_text()),
+        Path(rules_file(FLAGSHIP)).stem: yaml.safe_load(RULES.read_text()),
         resource["metadata"]["name"]: {"groups": resource["spec"]["groups"]},
     }
 

@@ -20,6 +20,7 @@ from agents.claude_code.telemetry import (
     TOKEN_LABEL_SCHEMAS,
     TOKEN_TYPES,
 )
+from ccdash.build.rules import rules_file
 from ccdash.check.doctor.findings import ERROR, INFO, SPANS, WARNING, Breaks, Finding, Severity
 
 CLAUDE_KEYS = frozenset(OTEL_NAMES)  # logical keys of Claude Code's counters
@@ -116,8 +117,9 @@ def rules(ctx: Context) -> list[Finding]:
             "ccdash's recording rules are not loaded: panels read the raw counters "
             "(right figures, slower refreshes)",
             ["0 series named ccdash:* in the range"],
-            "load rules/claude-code.rules.yml into Prometheus (rule_files:) or Mimir's ruler; "
-            "ranges reaching back before they were loaded keep reading the raw counters",
+            f"load rules/{rules_file(ctx.model['uid'])} into Prometheus (rule_files:) or "
+            "Mimir's ruler; ranges reaching back before they were loaded keep reading the "
+            "raw counters",
         )
     ]
 
