@@ -14,7 +14,6 @@ from ccdash.build.sdk import dashboard, dashboard_models
 from panels import (
     CACHE_THRESHOLDS,
     FULL,
-    NOTIONAL,
     PROMETHEUS,
     PROMETHEUS_VAR,
     TEMPO,
@@ -22,6 +21,7 @@ from panels import (
     THIRD,
     bar_gauge_panel,
     heatmap_panel,
+    notional,
     pie_panel,
     prom,
     stat_panel,
@@ -29,6 +29,7 @@ from panels import (
     timeseries_panel,
     traceql,
     transformation,
+    value_field,
 )
 from queries import claude_code as q
 from queries import spans, traces
@@ -39,6 +40,9 @@ UID = "claude-code"
 PACK = claude_code.PACK
 SESSION_POINTS = 150
 TITLE = "Claude Code"
+NOTIONAL = notional("the Claude Code client from token counts")
+# The top-sessions table's queries, by the refIds its transformations name.
+TOP_COST, TOP_TOKENS, TOP_CACHE = "cost", "tokens", "cache_ratio"
 NO_SESSION_ID = (
     " Needs the session_id label (OTEL_METRICS_INCLUDE_SESSION_ID not false): without it several "
     "processes write one series and totals are wrong."
@@ -251,9 +255,9 @@ def top_sessions(p: Profile):
         "whole cost, and tokens and cache hit ratio are the whole session's, across models; "
         "with a model filter, the cost column shows that model's part." + NOTIONAL,
         "none",
-        prom(q.top_sessions_cost(p), instant=True, table_format=True),
-        prom(q.top_sessions_tokens(p), instant=True, table_format=True),
-        prom(q.top_sessions_cache_ratio(p), instant=True, table_format=True),
+        prom(q.top_sessions_cost(p), instant=True, table_format=True, ref_id=TOP_COST),
+        prom(q.top_sessions_tokens(p), instant=True, table_format=True, ref_id=TOP_TOKENS),
+        prom(q.top_sessions_cache_ratio(p), instant=True, table_format=True, ref_id=TOP_CACHE),
         size=FULL,
         transformations=[
             # One row per session: models listed, their costs added.
@@ -264,9 +268,15 @@ def top_sessions(p: Profile):
                         "session_id": {"aggregations": [], "operation": "groupby"},
                         "user_id": {"aggregations": [], "operation": "groupby"},
                         "model": {"aggregations": ["distinct"], "operation": "aggregate"},
-                        "Value #A": {"aggregations": ["sum"], "operation": "aggregate"},
-                        "Value #B": {"aggregations": ["sum"], "operation": "aggregate"},
-                        "Value #C": {"aggregations": ["mean"], "operation": "aggregate"},
+                        value_field(TOP_COST): {"aggregations": ["sum"], "operation": "aggregate"},
+                        value_field(TOP_TOKENS): {
+                            "aggregations": ["sum"],
+                            "operation": "aggregate",
+                        },
+                        value_field(TOP_CACHE): {
+                            "aggregations": ["mean"],
+                            "operation": "aggregate",
+                        },
                     }
                 },
             ),
@@ -279,17 +289,17 @@ def top_sessions(p: Profile):
                         "session_id": 0,
                         "user_id": 1,
                         "model (distinct)": 2,
-                        "Value #A (sum)": 3,
-                        "Value #B (sum)": 4,
-                        "Value #C (mean)": 5,
+                        value_field(TOP_COST, "sum"): 3,
+                        value_field(TOP_TOKENS, "sum"): 4,
+                        value_field(TOP_CACHE, "mean"): 5,
                     },
                     "renameByName": {
                         "session_id": "Session",
                         "user_id": "User",
                         "model (distinct)": "Model(s)",
-                        "Value #A (sum)": "Notional cost",
-                        "Value #B (sum)": "Tokens",
-                        "Value #C (mean)": "Cache hit ratio",
+                        value_field(TOP_COST, "sum"): "Notional cost",
+                        value_field(TOP_TOKENS, "sum"): "Tokens",
+                        value_field(TOP_CACHE, "mean"): "Cache hit ratio",
                     },
                 },
             ),
@@ -416,9 +426,9 @@ def sessions_and_activity(p: Profile) -> list:
             "Accepted and rejected edit proposals in the range by tool, and the accept rate "
             "accept / (accept + reject).",
             "none",
-            prom(q.edit_decisions(p, "accept"), instant=True, table_format=True),
-            prom(q.edit_decisions(p, "reject"), instant=True, table_format=True),
-            prom(q.edit_accept_rate(p), instant=True, table_format=True),
+            prom(q.edit_decisions(p, "accept"), instant=True, table_format=True, ref_id="accept"),
+            prom(q.edit_decisions(p, "reject"), instant=True, table_format=True, ref_id="reject"),
+            prom(q.edit_accept_rate(p), instant=True, table_format=True, ref_id="accept_rate"),
             size=THIRD,
             transformations=[
                 transformation("joinByField", {"byField": "tool_name", "mode": "outer"}),
@@ -428,9 +438,9 @@ def sessions_and_activity(p: Profile) -> list:
                         "excludeByName": {"Time 1": True, "Time 2": True, "Time 3": True},
                         "renameByName": {
                             "tool_name": "Tool",
-                            "Value #A": "Accepted",
-                            "Value #B": "Rejected",
-                            "Value #C": "Accept rate",
+                            value_field("accept"): "Accepted",
+                            value_field("reject"): "Rejected",
+                            value_field("accept_rate"): "Accept rate",
                         },
                     },
                 ),

@@ -1,0 +1,1 @@
+"""Tooling for tests and scripts, never installed: Prometheus, backfill, figures, Grafana."""

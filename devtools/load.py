@@ -1,7 +1,17 @@
-"""A scenario, loaded into a Prometheus TSDB: raw samples, and the recording rules over them."""
+"""A scenario, loaded into a Prometheus TSDB: raw samples, and the recording rules over them.
+
+Loading takes seconds to minutes per scenario, so `load_cached` keeps each
+loaded TSDB under a key made of everything that decides its content: the
+scenario, the profile, the rule groups, the load options, and the source of
+the simulator and loader themselves (a changed generator is a new key).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -74,3 +84,49 @@ def load(
     return LoadedScenario(
         scenario, tsdb, truth.truth(simulated), samples, time.monotonic() - started
     )
+
+
+def load_cached(
+    scenario: Scenario,
+    profile: Profile,
+    rule_groups: list[dict],
+    workdir: Path,
+    cache: Path,
+    rules_from: float | None = None,
+) -> LoadedScenario:
+    """`load`, from `cache` when the same content was loaded before; the TSDB served is
+    always a copy in `workdir` (a server writes to its TSDB, and runs may overlap)."""
+    entry = cache / f"{scenario.name}-{_key(scenario, profile, rule_groups, rules_from)}"
+    if not (entry / "meta.json").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(dir=cache, prefix=f".{scenario.name}-"))
+        try:
+            loaded = load(scenario, profile, rule_groups, fresh, rules_from=rules_from)
+            meta = {"truth": loaded.truth, "samples": loaded.samples}
+            (fresh / "meta.json").write_text(json.dumps(meta))
+            fresh.rename(entry)  # atomic: an entry is whole or absent
+        except OSError:
+            if not (entry / "meta.json").exists():  # not merely cached by another run
+                raise
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+    started = time.monotonic()
+    meta = json.loads((entry / "meta.json").read_text())
+    tsdb = workdir / "tsdb"
+    shutil.copytree(entry / "tsdb", tsdb)
+    return LoadedScenario(
+        scenario, tsdb, meta["truth"], meta["samples"], time.monotonic() - started
+    )
+
+
+def _key(scenario: Scenario, profile: Profile, groups: list[dict], rules_from) -> str:
+    """Everything a loaded TSDB depends on, hashed; the code that writes it included."""
+    digest = hashlib.sha256(repr((scenario, profile, rules_from)).encode())
+    digest.update(json.dumps(groups, sort_keys=True).encode())
+    simulator = Path(exposition.__file__).parent
+    here = Path(__file__).parent
+    sources = [*sorted(simulator.glob("*.py")), Path(sys.modules[Profile.__module__].__file__)]
+    sources += [here / name for name in ("load.py", "harness.py", "openmetrics.py")]
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]

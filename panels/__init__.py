@@ -31,12 +31,16 @@ TEMPO_VAR = "tempo"
 PROMETHEUS = dashboard_models.DataSourceRef(type_val="prometheus", uid=f"${{{PROMETHEUS_VAR}}}")
 TEMPO = dashboard_models.DataSourceRef(type_val="tempo", uid=f"${{{TEMPO_VAR}}}")
 
-# Said wherever a cost appears: Claude Code computes it from token counts at
-# list prices, so it is not what anyone is invoiced.
-NOTIONAL = (
-    " Notional: a list-price estimate computed by the Claude Code client from token counts, "
-    "not a bill (subscriptions pay no per-token price; discounts and price changes are ignored)."
-)
+
+def notional(computed_by: str) -> str:
+    """Said wherever a cost appears: a cost computed from token counts at list prices
+    (by the agent, or by the dashboard) is not what anyone is invoiced."""
+    return (
+        f" Notional: a list-price estimate computed by {computed_by}, not a bill "
+        "(subscriptions pay no per-token price; discounts and price changes are ignored)."
+    )
+
+
 # A timeseries panel is about 1000 px wide at most; one point per 2 px.
 MAX_DATA_POINTS = 500
 # Per-interval sums need several scrapes per window (15 s scrape interval).
@@ -58,8 +62,12 @@ def prom(
     instant: bool = False,
     table_format: bool = False,
     heatmap_format: bool = False,
+    ref_id: str = "",
 ) -> prometheus.Dataquery:
+    """A Prometheus target; name it (`ref_id="cost"`) when a transformation refers to it."""
     target = prometheus.Dataquery().expr(expr).datasource(PROMETHEUS)
+    if ref_id:
+        target = target.ref_id(ref_id)
     if legend:
         target = target.legend_format(legend)
     target = target.instant() if instant else target.range()
@@ -263,6 +271,11 @@ def table_panel(
             [common.TableSortByFieldState().display_name(sort_by).desc(descending)]
         )
     return panel
+
+
+def value_field(ref_id: str, reducer: str = "") -> str:
+    """The name Grafana gives a table query's value column (and a reducer's result)."""
+    return f"Value #{ref_id}" + (f" ({reducer})" if reducer else "")
 
 
 def transformation(id_: str, options: dict) -> dashboard_models.DataTransformerConfig:

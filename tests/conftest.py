@@ -17,11 +17,14 @@ from agents.claude_code.simulate import scenarios
 from ccdash.build.config import load
 from ccdash.build.project import BuiltDashboard, compile_project
 from devtools.harness import INSTALL_HINT, LocalPrometheus
-from devtools.load import load as load_scenario
+from devtools.load import load_cached
 from devtools.workspace import copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = "claude-code"
+# Loaded scenarios, kept between runs under a key of their whole content
+# (devtools.load.load_cached); `make clean` removes them.
+TSDB_CACHE = Path(os.environ.get("CCDASH_TSDB_CACHE", ROOT / ".cache" / "tsdb"))
 
 
 def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
@@ -52,8 +55,17 @@ def unavailable(message: str) -> NoReturn:
 LIVE = "tests.test_live"
 
 
+# Fixtures that start a real Prometheus loaded with a scenario: minutes each.
+SERVING_FIXTURES = frozenset({"serve", "stack_prometheus"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the marks added here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The live fault cases' checks last: they wait for cases started at collection."""
+    """Mark what needs a served Prometheus (`make test` leaves it to `make test-all`),
+    and run the live fault cases' checks last: they wait for cases started at collection."""
+    for item in items:
+        if SERVING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.prometheus)
     items.sort(key=lambda item: item.module.__name__ == LIVE)
 
 
@@ -110,7 +122,7 @@ def serve(tmp_path_factory):
                 late = None if rules_from_hour is None else scenario.start + rules_from_hour * 3600
                 workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")
                 profile = project.dashboard(FLAGSHIP).profile
-                loaded = load_scenario(scenario, profile, groups, workdir, rules_from=late)
+                loaded = load_cached(scenario, profile, groups, workdir, TSDB_CACHE, late)
                 prom = stack.enter_context(LocalPrometheus(loaded.tsdb))
                 served[key] = (loaded, prom.client(), project.dashboard(FLAGSHIP).model)
             return served[key]

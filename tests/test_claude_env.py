@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,17 +12,12 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from agents.claude_code.env import environment, resource_attributes
+from agents.claude_code.env import DOCUMENTED, environment, resource_attributes
 from agents.claude_code.telemetry import Profile
 from ccdash.cli import cli
 from ccdash.errors import ConfigError
-from tests.conftest import ROOT, require_tool, unavailable
+from tests.conftest import ROOT, require_tool
 
-# The workplace's shared notes sit beside the checkout (CI copies them there too).
-SHARED = next(
-    (p for p in (ROOT.parent / "shared", Path("/work/shared")) if (p / "reference").is_dir()),
-    None,
-)
 # Values chosen to break naive quoting: spaces, quotes, $, backticks, commas, =.
 NASTY_ENDPOINT = "https://otel.example:4317/a?b=$HOME&c='x'`id`"
 NASTY_TEAM = 'Platform & "AI", R=D $USER'
@@ -47,27 +41,11 @@ def test_defaults_are_the_dashboard_s_requirements():
     assert "OTEL_LOGS_EXPORTER" not in env  # the pipeline has no logs pipeline
 
 
-def test_every_variable_is_named_in_the_telemetry_reference():
+def test_every_variable_is_one_claude_code_documents():
     """A typo in a name (OTEL_METRIC_EXPORTER) is silently ignored by Claude Code."""
-    if SHARED is None:
-        unavailable("shared/reference/claude-code-telemetry.md not found beside the checkout")
-    text = (SHARED / "reference/claude-code-telemetry.md").read_text()
-    env = environment(Profile(), team="a", cost_centre="b")
-    # The reference names these four together in prose without listing each:
-    # Claude Code's own switch (CLAUDE_CODE_ENABLE_TELEMETRY) and three of the
-    # OTel SDK's standard exporter variables. The working block quotes them all.
-    quoted = {
-        "OTEL_METRICS_EXPORTER",
-        "OTEL_EXPORTER_OTLP_PROTOCOL",
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "CLAUDE_CODE_ENABLE_TELEMETRY",
-    }
-    for name in set(env) - quoted:
-        assert re.search(rf"`{name}[`=]", text), name
-    # Seed 003 quotes the working block.
-    seed = (SHARED / "seeds/003_e6c2b8e4c10d3a7d.txt").read_text()
-    for name in quoted:
-        assert f"export {name}=" in seed, name
+    for traces in (True, False):
+        env = environment(Profile(), team="a", cost_centre="b", traces=traces)
+        assert set(env) <= DOCUMENTED, set(env) - DOCUMENTED
 
 
 def test_no_traces_leaves_both_trace_variables_out():

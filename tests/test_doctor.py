@@ -241,6 +241,7 @@ def test_identity_variants_are_information_only(serve):
     assert "claude-code-desktop" in names
 
 
+@pytest.mark.prometheus
 def test_no_claude_code_metrics_at_all():
     require_tool("prometheus", INSTALL_HINT)
     with tempfile.TemporaryDirectory() as tmp, LocalPrometheus(Path(tmp)) as prom:
@@ -442,6 +443,7 @@ def freshness_of(tmp_path: Path, series: list[tuple], *times: float) -> list[lis
         return [freshness(Context(client, Profile(), {}, t, 86400.0)) for t in times]
 
 
+@pytest.mark.prometheus
 def test_a_replaced_collector_pod_is_not_down(tmp_path):
     # A rollout: the old pod's last scrape failed (0), then it left service
     # discovery 10 minutes ago; the new pod is up and Claude Code's series moved.
@@ -458,6 +460,7 @@ def test_a_replaced_collector_pod_is_not_down(tmp_path):
     assert found == []
 
 
+@pytest.mark.prometheus
 def test_other_collectors_count_only_when_claude_code_data_is_stale(tmp_path):
     # A shared Prometheus: an unrelated Alloy is down; Claude Code's series
     # carry their own instance (service.instance.id), which no `up` has.

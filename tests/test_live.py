@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from agents.claude_code.simulate.figures import PANEL_FIGURES
 from ccdash.build.counters import SOURCE_RULES
 from ccdash.check.evaluate import evaluate, query_values
 from ccdash.check.interpolate import variables_of
@@ -27,6 +28,7 @@ from queries.claude_code import cost_total
 from tests import live
 from tests.conftest import ROOT, flagship_for, require_tool
 
+pytestmark = pytest.mark.prometheus
 TOLERANCE_PCT = 1.0
 HEADLINES = ("notional_cost_usd", "total_tokens", "sessions", "active_users")
 
@@ -56,7 +58,9 @@ def figures(run: live.LiveRun, model: dict, reached: bool = True) -> list[Figure
     range_s = run.end - run.start
     true = live.truth(run.exporter, run.start, run.end, reached)
     evals = evaluate(model, client, run.end, range_s)
-    shown = [f for f in panel_figures(evals, {**true, **_unused()}) if f.name in HEADLINES]
+    shown = [
+        f for f in panel_figures(evals, {**true, **_unused()}, PANEL_FIGURES) if f.name in HEADLINES
+    ]
     built = replace(live.P, recording_rules=SOURCE_RULES in variables_of(model))
     per_session = query(client, model, cost_total(built, ("session_id",)), run.end, range_s,
                         "session_id")  # fmt: skip

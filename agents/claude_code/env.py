@@ -17,6 +17,27 @@ from urllib.parse import quote, urlsplit
 from agents.claude_code.telemetry import Profile
 from ccdash.errors import ConfigError
 
+# The variables Claude Code's monitoring documentation names
+# (https://docs.claude.com/en/docs/claude-code/monitoring-usage), and the OTel
+# SDK's standard exporter variables it relies on: a name outside this set (a
+# typo such as OTEL_METRIC_EXPORTER) would be silently ignored by the client.
+DOCUMENTED = frozenset(
+    {
+        "CLAUDE_CODE_ENABLE_TELEMETRY",
+        "CLAUDE_CODE_ENHANCED_TELEMETRY_BETA",
+        "OTEL_METRICS_EXPORTER",
+        "OTEL_LOGS_EXPORTER",
+        "OTEL_TRACES_EXPORTER",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+        "OTEL_METRIC_EXPORT_INTERVAL",
+        "OTEL_METRICS_INCLUDE_SESSION_ID",
+        "OTEL_METRICS_INCLUDE_VERSION",
+        "OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES",
+        "OTEL_RESOURCE_ATTRIBUTES",
+    }
+)
 DEFAULT_ENDPOINT = "http://localhost:4317"
 PROTOCOLS = ("grpc", "http/protobuf")
 _STANDARD_PORTS = {4317: "grpc", 4318: "http/protobuf"}

@@ -14,8 +14,12 @@ from pathlib import Path
 
 from ccdash.build.compile import CompiledDashboard, render_json
 from ccdash.build.config import Config
-from ccdash.errors import OutputError
-from ccdash.build.k8s import DASHBOARDS_SUBDIR, configmap_name, render_configmap, render_kustomization
+from ccdash.build.k8s import (
+    DASHBOARDS_SUBDIR,
+    configmap_name,
+    render_configmap,
+    render_kustomization,
+)
 from ccdash.build.project import Project
 from ccdash.build.rules import (
     RULES_GLOB,
@@ -25,6 +29,7 @@ from ccdash.build.rules import (
     render_rules,
     rules_file,
 )
+from ccdash.errors import OutputError
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Checks against a live Prometheus: interpolation, evaluation, verify, the doctor's report."""

@@ -1,0 +1,1 @@
+"""`ccdash build`: dashboard modules -> compiled models -> JSON, ConfigMaps and rule files."""
