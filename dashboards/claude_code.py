@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from agents import claude_code
 from agents.claude_code.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, Profile
-from ccdash.build import counters
 from ccdash.build.loader import BuildContext
-from ccdash.build.sdk import dashboard, dashboard_models
+from ccdash.build.sdk import dashboard
 from panels import (
     CACHE_THRESHOLDS,
     FULL,
-    PROMETHEUS,
     PROMETHEUS_VAR,
     TEMPO,
     TEMPO_VAR,
@@ -31,6 +29,7 @@ from panels import (
     transformation,
     value_field,
 )
+from panels.variables import datasource_variable, filter_variable, source_variables
 from queries import claude_code as q
 from queries import spans, traces
 from queries.common import filters
@@ -81,58 +80,18 @@ def recording_rules(ctx: BuildContext) -> list[dict]:
 def variables(ctx: BuildContext) -> list:
     p = ctx.profile
     result = [
-        _datasource(PROMETHEUS_VAR, "Prometheus", "prometheus", ctx.prometheus_default),
-        _datasource(TEMPO_VAR, "Tempo", "tempo", ctx.tempo_default),
+        datasource_variable(PROMETHEUS_VAR, "Prometheus", "prometheus", ctx.prometheus_default),
+        datasource_variable(TEMPO_VAR, "Tempo", "tempo", ctx.tempo_default),
     ]
     # user and model come from the token counter; the attribution label from
     # session.count, which every session has.
     source = {"user_id": "tokens", "model": "tokens"}
     for f in filters(p):
         metric = p.metric(source.get(f.label, "session"))
-        query = f"label_values({metric}, {f.label})"
-        result.append(
-            dashboard.QueryVariable(f.variable)
-            .label(f.title)
-            .datasource(PROMETHEUS)
-            .query(query)
-            .definition(query)
-            .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
-            .sort(dashboard_models.VariableSort.ALPHABETICAL_CASE_INSENSITIVE_ASC)
-            .multi(True)
-            .include_all(True)
-            # `.*` also matches series without the label (sessions without a
-            # team), so "All" really means no filter.
-            .all_value(".*")
-            .current(dashboard_models.VariableOption(text="All", value="$__all", selected=True))
-        )
+        result.append(filter_variable(f.variable, f.title, f"label_values({metric}, {f.label})"))
     if p.recording_rules:
-        result += _sources(p)
+        result += source_variables([group["name"] for group in rule_groups(p)])
     return result
-
-
-def _sources(p: Profile) -> list:
-    """Hidden variables choosing recorded or raw series for the range (ccdash.build.counters)."""
-    groups = [group["name"] for group in rule_groups(p)]
-    result = []
-    for source in (counters.SOURCE_RULES, counters.SOURCE_RAW):
-        query = counters.source_query(groups, source)
-        result.append(
-            dashboard.QueryVariable(source)
-            .datasource(PROMETHEUS)
-            .query(query)
-            .definition(query)
-            .regex(counters.SOURCE_REGEX)
-            .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
-            .hide(dashboard_models.VariableHide.HIDE_VARIABLE)
-        )
-    return result
-
-
-def _datasource(name: str, label: str, kind: str, default: str):
-    variable = dashboard.DatasourceVariable(name).label(label).type(kind)
-    if default:
-        variable = variable.current(dashboard_models.VariableOption(text=default, value=default))
-    return variable
 
 
 def rows(p: Profile) -> list[tuple[str, list]]:

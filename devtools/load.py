@@ -14,13 +14,11 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.claude_code.simulate import exposition, fleet, truth
-from agents.claude_code.simulate.scenarios import Scenario
-from agents.claude_code.telemetry import Profile
 from devtools.harness import LocalPrometheus, backfill, record_rules, rule_stages
 
 # Rules evaluated from this long before a scenario's first sample, so that
@@ -29,8 +27,21 @@ RULES_LEAD = 600
 
 
 @dataclass(frozen=True)
+class Simulator:
+    """A pack's simulator, as the loader uses it. A scenario has `name`, `start`,
+    `end` and `outage_spans` (where Prometheus was down, so no rule ran)."""
+
+    generate: Callable[[Any], Any]
+    # (simulated, profile, directory, since) -> (OpenMetrics files, samples)
+    write_openmetrics: Callable[[Any, Any, Path, float], tuple[list[Path], int]]
+    truth: Callable[[Any], dict[str, Any]]
+    # The package whose code decides the data: part of the cache key.
+    package: Path
+
+
+@dataclass(frozen=True)
 class LoadedScenario:
-    scenario: Scenario
+    scenario: Any
     tsdb: Path
     truth: dict[str, Any]
     samples: int
@@ -38,8 +49,9 @@ class LoadedScenario:
 
 
 def load(
-    scenario: Scenario,
-    profile: Profile,
+    simulator: Simulator,
+    scenario: Any,
+    profile: Any,
     rule_groups: list[dict],
     workdir: Path,
     compact: bool = False,
@@ -57,10 +69,10 @@ def load(
     """
     started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
-    simulated = fleet.generate(scenario)
+    simulated = simulator.generate(scenario)
     tsdb = workdir / "tsdb"
     with tempfile.TemporaryDirectory(dir=workdir, prefix="openmetrics-") as tmp:
-        files, samples = exposition.write_openmetrics(simulated, profile, Path(tmp), since)
+        files, samples = simulator.write_openmetrics(simulated, profile, Path(tmp), since)
         backfill(files, tsdb)
     if rule_groups:
         first = scenario.start - RULES_LEAD if rules_from is None else rules_from
@@ -82,13 +94,14 @@ def load(
         with LocalPrometheus(tsdb) as prom:
             prom.wait_compacted()
     return LoadedScenario(
-        scenario, tsdb, truth.truth(simulated), samples, time.monotonic() - started
+        scenario, tsdb, simulator.truth(simulated), samples, time.monotonic() - started
     )
 
 
 def load_cached(
-    scenario: Scenario,
-    profile: Profile,
+    simulator: Simulator,
+    scenario: Any,
+    profile: Any,
     rule_groups: list[dict],
     workdir: Path,
     cache: Path,
@@ -96,12 +109,13 @@ def load_cached(
 ) -> LoadedScenario:
     """`load`, from `cache` when the same content was loaded before; the TSDB served is
     always a copy in `workdir` (a server writes to its TSDB, and runs may overlap)."""
-    entry = cache / f"{scenario.name}-{_key(scenario, profile, rule_groups, rules_from)}"
+    key = _key(simulator, scenario, profile, rule_groups, rules_from)
+    entry = cache / f"{scenario.name}-{key}"
     if not (entry / "meta.json").exists():
         cache.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(dir=cache, prefix=f".{scenario.name}-"))
         try:
-            loaded = load(scenario, profile, rule_groups, fresh, rules_from=rules_from)
+            loaded = load(simulator, scenario, profile, rule_groups, fresh, rules_from=rules_from)
             meta = {"truth": loaded.truth, "samples": loaded.samples}
             (fresh / "meta.json").write_text(json.dumps(meta))
             fresh.rename(entry)  # atomic: an entry is whole or absent
@@ -119,13 +133,13 @@ def load_cached(
     )
 
 
-def _key(scenario: Scenario, profile: Profile, groups: list[dict], rules_from) -> str:
+def _key(simulator: Simulator, scenario: Any, profile: Any, groups: list[dict], rules_from) -> str:
     """Everything a loaded TSDB depends on, hashed; the code that writes it included."""
     digest = hashlib.sha256(repr((scenario, profile, rules_from)).encode())
     digest.update(json.dumps(groups, sort_keys=True).encode())
-    simulator = Path(exposition.__file__).parent
     here = Path(__file__).parent
-    sources = [*sorted(simulator.glob("*.py")), Path(sys.modules[Profile.__module__].__file__)]
+    sources = [*sorted(simulator.package.rglob("*.py"))]
+    sources.append(Path(sys.modules[type(profile).__module__].__file__))
     sources += [here / name for name in ("load.py", "harness.py", "openmetrics.py")]
     for source in sources:
         digest.update(source.read_bytes())

@@ -29,7 +29,7 @@ from ccdash.build.counters import (
     gate,
     level_rule,
     raw_changed,
-    raw_growth,
+    window_growth,
 )
 
 RANGE = "$__range"
@@ -172,10 +172,6 @@ def level_for(labels: tuple[str, ...]) -> str:
     return SESSION_MODEL if "model" in labels else SESSION
 
 
-def by(*labels: str) -> str:
-    return f" by ({', '.join(labels)})" if labels else ""
-
-
 def window_total(
     p: Profile,
     key: str,
@@ -191,13 +187,12 @@ def window_total(
     (`raw_matchers` select a view's token types there).
     """
     raw_sel = selector(p, key, raw=True, **(raw_matchers or {}), **matchers)
-    from_raw = f"sum{by(*labels)} ({raw_growth(raw_sel, window)})"
-    if not p.recording_rules:
-        return from_raw
-    level = level_for(labels)
-    _require_kept(p, key, level, view, labels)
-    recorded = selector(p, key, level=level, view=view, **matchers)
-    return f"(sum{by(*labels)} (sum_over_time({recorded}[{window}])) or {from_raw})"
+    recorded = None
+    if p.recording_rules:
+        level = level_for(labels)
+        _require_kept(p, key, level, view, labels)
+        recorded = selector(p, key, level=level, view=view, **matchers)
+    return window_growth(raw_sel, recorded, labels, window)
 
 
 def interval_total(p: Profile, key: str, labels: tuple[str, ...] = (), **matchers: str) -> str:

@@ -19,13 +19,12 @@ from agents.claude_code.telemetry import (
     SPAN_TOOL,
     Profile,
 )
-from ccdash.build.counters import SOURCE_RAW, SOURCE_RULES, counter_group, level_rule
+from ccdash.build.counters import SOURCE_RAW, SOURCE_RULES, by, counter_group, level_rule
 from queries.common import (
     INTERVAL,
     INTERVAL_MINUTES,
     RANGE,
     RATE_INTERVAL,
-    by,
     gated,
     model_matcher,
 )

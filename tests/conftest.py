@@ -13,7 +13,7 @@ from typing import NoReturn
 
 import pytest
 
-from agents.claude_code.simulate import scenarios
+from agents.claude_code.simulate import SIMULATOR, scenarios
 from ccdash.build.config import load
 from ccdash.build.project import BuiltDashboard, compile_project
 from devtools.harness import INSTALL_HINT, LocalPrometheus
@@ -122,7 +122,9 @@ def serve(tmp_path_factory):
                 late = None if rules_from_hour is None else scenario.start + rules_from_hour * 3600
                 workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")
                 profile = project.dashboard(FLAGSHIP).profile
-                loaded = load_cached(scenario, profile, groups, workdir, TSDB_CACHE, late)
+                loaded = load_cached(
+                    SIMULATOR, scenario, profile, groups, workdir, TSDB_CACHE, late
+                )
                 prom = stack.enter_context(LocalPrometheus(loaded.tsdb))
                 served[key] = (loaded, prom.client(), project.dashboard(FLAGSHIP).model)
             return served[key]

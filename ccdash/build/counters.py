@@ -198,6 +198,25 @@ def raw_growth(selector: str, window: str) -> str:
     )
 
 
+def by(*labels: str) -> str:
+    return f" by ({', '.join(labels)})" if labels else ""
+
+
+def window_growth(
+    raw_selector: str, recorded_selector: str | None, labels: tuple[str, ...], window: str
+) -> str:
+    """How much a counter grew inside the window, summed by `labels`.
+
+    The recorded growth (`recorded_selector`, gated by the source variable)
+    when the rules covered the range, else the raw counters with the same
+    meaning; None reads the raw counters only (a dashboard built without rules).
+    """
+    from_raw = f"sum{by(*labels)} ({raw_growth(raw_selector, window)})"
+    if recorded_selector is None:
+        return from_raw
+    return f"(sum{by(*labels)} (sum_over_time({recorded_selector}[{window}])) or {from_raw})"
+
+
 def raw_changed(selector: str, window: str) -> str:
     """Per series, present when the counter changed inside the window or was born in it."""
     last, before = _last_and_before(selector, window)
