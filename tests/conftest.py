@@ -117,7 +117,7 @@ def serve(tmp_path_factory):
             """`rules_from_hour`: rules loaded that long after the history began."""
             key = (name, rules, rules_from_hour)
             if key not in served:
-                groups = project.rule_groups if rules else []
+                groups = project.dashboard(FLAGSHIP).rule_groups if rules else []
                 scenario = scenarios.get(name)
                 late = None if rules_from_hour is None else scenario.start + rules_from_hour * 3600
                 workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")

@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
+from ccdash.build.config import load
+from ccdash.build.project import compile_project
 from ccdash.cli import cli
 from tests.conftest import ROOT
 
@@ -32,10 +34,16 @@ def test_build_writes_json_and_configmaps(project):
     cm = yaml.safe_load((project / "k8s/dashboards/grafana-dashboard-claude-code.yaml").read_text())
     assert json.loads(cm["data"]["claude-code.json"]) == model
     kustomization = yaml.safe_load((project / "k8s/kustomization.yaml").read_text())
-    assert kustomization["resources"] == [
+    # One ConfigMap per dashboard, one PrometheusRule per dashboard with rules.
+    built = compile_project(load(project)).dashboards
+    assert kustomization["resources"] == sorted(
+        [f"dashboards/grafana-dashboard-{d.uid}.yaml" for d in built]
+        + [f"rules/ccdash-{d.uid}.yaml" for d in built if d.rule_groups]
+    )
+    assert {
         "dashboards/grafana-dashboard-claude-code.yaml",
         "rules/ccdash-claude-code.yaml",
-    ]
+    } <= set(kustomization["resources"])
 
 
 def test_build_is_deterministic(project, tmp_path):
@@ -45,7 +53,9 @@ def test_build_is_deterministic(project, tmp_path):
         path.unlink()
     assert run(project, "build").exit_code == 0
     assert snapshot(project) == first
-    assert len(first) == 4  # dashboard JSON, ConfigMap, PrometheusRule, kustomization
+    # Per dashboard its JSON and ConfigMap, a PrometheusRule if it reads rules; a kustomization.
+    built = compile_project(load(project)).dashboards
+    assert len(first) == 2 * len(built) + sum(bool(d.rule_groups) for d in built) + 1
 
 
 def test_build_in_a_fresh_process_with_warnings_as_errors(project):
@@ -121,7 +131,10 @@ def test_profile_flag_changes_metric_names(project):
     # No rules, no PrometheusRule: removed from k8s/ and from the kustomization.
     assert not (project / "k8s/rules/ccdash-claude-code.yaml").exists()
     kustomization = yaml.safe_load((project / "k8s/kustomization.yaml").read_text())
-    assert kustomization["resources"] == ["dashboards/grafana-dashboard-claude-code.yaml"]
+    assert kustomization["resources"] == sorted(
+        f"dashboards/grafana-dashboard-{d.uid}.yaml"
+        for d in compile_project(load(project)).dashboards
+    )
     assert run(project, "build", "--profile", "mimir", "--raw", "--check").exit_code == 0
 
 

@@ -11,13 +11,14 @@ import pytest
 import yaml
 
 from ccdash.build.compile import CompiledDashboard, compile_dashboard, render_compact
-from ccdash.build.config import Kubernetes
+from ccdash.build.config import Kubernetes, load
 from ccdash.build.k8s import (
     MAX_CONFIGMAP_BYTES,
     SERVER_SIDE_APPLY_BYTES,
     configmap_name,
     render_configmap,
 )
+from ccdash.build.project import compile_project
 from ccdash.errors import OutputError
 from tests.conftest import ROOT, require_tool
 
@@ -93,6 +94,7 @@ def test_kubectl_kustomize_renders_the_base():
     )
     assert result.returncode == 0, result.stderr
     docs = [d for d in yaml.safe_load_all(result.stdout) if d]
-    assert [d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"] == [
-        "grafana-dashboard-claude-code"
-    ]
+    built = compile_project(load(ROOT)).dashboards
+    assert sorted(d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap") == sorted(
+        configmap_name(d.uid) for d in built
+    )

@@ -49,6 +49,7 @@ from tests.pipeline_files import (
 )
 
 PROFILE = flagship_build().profile
+PROJECT = compile_project(load_config(ROOT))
 RULES = ROOT / "rules" / rules_file(FLAGSHIP)
 WEEK = 7 * 24 * 3600
 # The OTel->Prometheus translation giving the `collector` naming.
@@ -194,7 +195,7 @@ def _span_label_uses() -> set[str]:
     """Labels read by every query over raw span metrics: panels without rules, and
     the rules; extracted as the doctor does, which maps findings by the same reading."""
     uses = target_uses(flagship_for(recording_rules=False), PROFILE)
-    uses += rule_uses(compile_project(load_config(ROOT)).rule_groups, PROFILE)
+    uses += rule_uses(flagship_build().rule_groups, PROFILE)
     span_uses = [use for use in uses if SPANS in use.metrics]
     assert span_uses, "no span-metric query found: did the catalogue move?"
     return set().union(*(use.labels for use in span_uses))
@@ -240,13 +241,17 @@ def test_promtool_checks_the_config_and_the_rules_it_loads():
         [promtool, "check", "config", str(PROMETHEUS)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 1 rule files found" in result.stdout
+    files = [d for d in PROJECT.dashboards if d.rule_groups]
+    assert f"SUCCESS: {len(files)} rule files found" in result.stdout
     assert f"Checking {RULES.relative_to(ROOT)}" in result.stdout or str(RULES) in result.stdout
 
 
-def test_prometheus_loads_the_generated_rules_file():
-    (rule_file,) = prometheus_config()["rule_files"]
-    assert (PROMETHEUS.parent / rule_file).resolve() == RULES.resolve()
+def test_prometheus_loads_the_generated_rules_files():
+    """Every dashboard's rule file, and nothing else, through the one glob."""
+    (pattern,) = prometheus_config()["rule_files"]
+    loaded = set((PROMETHEUS.parent / pattern).parent.resolve().glob(Path(pattern).name))
+    written = {ROOT / "rules" / rules_file(d.uid) for d in PROJECT.dashboards if d.rule_groups}
+    assert loaded == written and RULES.resolve() in loaded
 
 
 def test_scrape_and_evaluation_interval_are_the_rules_interval():
@@ -410,7 +415,13 @@ def test_kustomize_base_ships_the_prometheus_rule():
         [kubectl, "kustomize", str(ROOT / "k8s")], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    (rule,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "PrometheusRule"]
+    rules = {
+        d["metadata"]["name"]: d
+        for d in yaml.safe_load_all(result.stdout)
+        if d and d["kind"] == "PrometheusRule"
+    }
+    assert set(rules) == {f"ccdash-{d.uid}" for d in PROJECT.dashboards if d.rule_groups}
+    rule = rules[f"ccdash-{FLAGSHIP}"]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
     assert rule["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
 

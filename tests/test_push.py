@@ -323,7 +323,7 @@ def test_pull_works_on_provisioned_dashboards(grafana, project):
     assert run(grafana, "build", project=project).exit_code == 0
     built = json.loads((project / "out/dashboards/claude-code.json").read_text())
     grafana.state.provision(built, folder_uid="")
-    result = run(grafana, "pull", project=project)
+    result = run(grafana, "pull", "--dashboard", "claude-code", project=project)
     assert result.exit_code == 0, result.output
     assert "claude-code: in sync" in result.output
     assert json.loads((project / "out/pulled/claude-code.json").read_text()) == built
