@@ -1,3 +1,3 @@
-"""ccdash: Claude Code monitoring as Grafana dashboards-as-code."""
+"""ccdash: AI coding agents' telemetry as Grafana dashboards-as-code (the engine)."""
 
 __version__ = "0.1.0"

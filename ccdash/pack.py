@@ -10,6 +10,7 @@ module, with no engine file edited.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -65,7 +66,7 @@ class Pack:
     diagnose: Callable[[DoctorRequest], Report] | None = None
     # Why a dashboard's panels read nothing, as "cause: fix" lines (`verify`).
     explain_empty: Callable[[DoctorRequest], list[str]] | None = None
-    # Commands only this agent needs (`ccdash claude-env`).
+    # Commands only this agent needs (e.g. a command printing its telemetry settings).
     commands: Sequence[click.Command] = ()
 
     def from_text(self, key: str, text: str) -> Any:
@@ -91,3 +92,17 @@ def _typed(value: Any, expected: type, where: str) -> Any:
     if isinstance(value, expected) and (expected is bool or not isinstance(value, bool)):
         return value
     raise ConfigError(f"{where} must be a {expected.__name__}, got {value!r}")
+
+
+def require_choice(value: str, choices: Mapping[str, Any], what: str) -> None:
+    """For a pack's Profile: a value one of its choices, or a message listing them."""
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(sorted(choices))}")
+
+
+def require_label_name(name: str, what: str) -> None:
+    """For a pack's Profile: a valid Prometheus label name (an attribution label, say)."""
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", name):
+        raise ValueError(
+            f"{what} {name!r} is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+        )

@@ -19,6 +19,7 @@ from panels import (
     THIRD,
     bar_gauge_panel,
     heatmap_panel,
+    house_dashboard,
     notional,
     pie_panel,
     prom,
@@ -32,7 +33,7 @@ from panels import (
 from panels.variables import datasource_variable, filter_variable, source_variables
 from queries import claude_code as q
 from queries import spans, traces
-from queries.common import filters
+from queries.filters import filters
 from queries.rules import recording_rules as rule_groups
 
 UID = "claude-code"
@@ -50,18 +51,12 @@ NO_SESSION_ID = (
 
 def build(ctx: BuildContext) -> dashboard.Dashboard:
     p = ctx.profile
-    board = (
-        dashboard.Dashboard(TITLE)
-        .uid(UID)
-        .description(
-            "Claude Code usage from its OpenTelemetry metrics and traces; "
-            "costs are notional list-price estimates."
-        )
-        .tags(["claude-code"])
-        .time("now-7d", "now")
-        .refresh("5m")
-        .timezone("browser")
-        .editable()
+    board = house_dashboard(
+        TITLE,
+        UID,
+        "Claude Code usage from its OpenTelemetry metrics and traces; "
+        "costs are notional list-price estimates.",
+        ["claude-code"],
     )
     for variable in variables(ctx):
         board = board.with_variable(variable)

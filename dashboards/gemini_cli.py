@@ -14,6 +14,7 @@ from ccdash.build.sdk import dashboard
 from panels import (
     HALF,
     PROMETHEUS_VAR,
+    house_dashboard,
     notional,
     pie_panel,
     prom,
@@ -34,18 +35,12 @@ NOTIONAL = notional(
 
 def build(ctx: BuildContext) -> dashboard.Dashboard:
     p: Profile = ctx.profile
-    board = (
-        dashboard.Dashboard(TITLE)
-        .uid(UID)
-        .description(
-            "Gemini CLI usage from its OpenTelemetry metrics; costs are notional list-price "
-            "estimates computed from token counts."
-        )
-        .tags(["gemini-cli"])
-        .time("now-7d", "now")
-        .refresh("5m")
-        .timezone("browser")
-        .editable()
+    board = house_dashboard(
+        TITLE,
+        UID,
+        "Gemini CLI usage from its OpenTelemetry metrics; costs are notional list-price "
+        "estimates computed from token counts.",
+        ["gemini-cli"],
     )
     for variable in variables(ctx):
         board = board.with_variable(variable)

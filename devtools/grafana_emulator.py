@@ -1,7 +1,8 @@
 """A strict emulator of the Grafana HTTP API endpoints ccdash uses, over real HTTP on loopback.
 
 No Grafana server can be installed here, so the sync is tested against this:
-it implements the documented contract (see the Grafana reference in shared/)
+it implements the documented contract (https://grafana.com/docs/grafana/latest/
+developer-resources/api-reference/http-api/dashboard/ and folder/)
 and rejects what Grafana rejects: bad credentials (401), viewers saving
 (403), missing or invalid uid/title (400), stale versions (412
 version-mismatch), unknown folders (400), duplicate folders (409), saves of

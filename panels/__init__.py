@@ -52,6 +52,20 @@ THIRD = (8, 8)
 FULL = (24, 8)
 
 
+def house_dashboard(title: str, uid: str, description: str, tags: list[str]):
+    """A dashboard with the house settings: the last 7 days, refreshed every 5 minutes."""
+    return (
+        dashboard.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(tags)
+        .time("now-7d", "now")
+        .refresh("5m")
+        .timezone("browser")
+        .editable()
+    )
+
+
 # --- targets ---------------------------------------------------------------
 
 

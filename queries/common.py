@@ -19,8 +19,6 @@ before they were loaded, shows the same figures, only slower.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from agents.claude_code.telemetry import Profile
 from ccdash.build.counters import (
     SOURCE_RAW,
@@ -31,6 +29,7 @@ from ccdash.build.counters import (
     raw_changed,
     window_growth,
 )
+from queries.filters import filters, matcher
 
 RANGE = "$__range"
 INTERVAL = "$__interval"
@@ -39,34 +38,6 @@ RATE_INTERVAL = "$__rate_interval"
 INTERVAL_MINUTES = "($__interval_ms / 60000)"
 # How often the rule groups run; the figures do not depend on it (ccdash.build.counters).
 RULE_INTERVAL = "15s"
-
-
-@dataclass(frozen=True)
-class Filter:
-    """A dashboard filter: a template variable matched against one label."""
-
-    label: str
-    variable: str
-    title: str
-
-
-def filters(p: Profile) -> list[Filter]:
-    """The dashboard's filters, in display order."""
-    attribution = p.attribution_label
-    return [
-        Filter("user_id", "user", "User"),
-        Filter("model", "model", "Model"),
-        Filter(attribution, attribution, attribution.replace("_", " ").title()),
-    ]
-
-
-def matcher(f: Filter) -> str:
-    return f'{f.label}=~"${{{f.variable}}}"'
-
-
-def model_matcher(p: Profile) -> str:
-    """The model filter, for span metrics that carry a `model` dimension."""
-    return next(matcher(f) for f in filters(p) if f.label == "model")
 
 
 # The two aggregation levels the recording rules keep. Session-level series

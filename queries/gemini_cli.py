@@ -13,7 +13,8 @@ from agents.gemini_cli.prices import LIST_PRICES, per_token
 from agents.gemini_cli.telemetry import Profile
 from ccdash.build.counters import SOURCE_RAW, SOURCE_RULES, by, counter_group, level_rule
 from ccdash.build.counters import window_growth as growth
-from queries.common import INTERVAL, RANGE, RULE_INTERVAL, Filter, gated, matcher
+from queries.common import INTERVAL, RANGE, RULE_INTERVAL, gated
+from queries.filters import Filter, matcher
 
 GROUP = "ccdash-gemini-cli"
 # What each recorded level keeps besides the attribution label.

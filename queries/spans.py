@@ -26,8 +26,8 @@ from queries.common import (
     RANGE,
     RATE_INTERVAL,
     gated,
-    model_matcher,
 )
+from queries.filters import model_matcher
 
 SPAN_RULE_INTERVAL = "1m"
 SPAN_RULE_LABELS = ("span_name", "model", "tool_name", "status_code")

@@ -184,7 +184,7 @@ def test_span_metrics_are_tempo_s_in_the_profile():
 
 
 def test_span_metrics_processor_is_switched_on_by_the_overrides():
-    """Generator configured without the override: no metrics, no error (seed 001)."""
+    """Generator configured without the override: no metrics, no error (a known trap)."""
     overrides = tempo()["overrides"]["defaults"]["metrics_generator"]
     assert "span-metrics" in overrides["processors"]
     assert "span_metrics" in tempo()["metrics_generator"]["processor"]

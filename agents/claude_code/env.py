@@ -41,7 +41,7 @@ DOCUMENTED = frozenset(
 DEFAULT_ENDPOINT = "http://localhost:4317"
 PROTOCOLS = ("grpc", "http/protobuf")
 _STANDARD_PORTS = {4317: "grpc", 4318: "http/protobuf"}
-# The resource attribute for the cost centre (the telemetry reference's example).
+# The resource attribute for the cost centre (Claude Code's monitoring documentation's example).
 COST_CENTRE_ATTRIBUTE = "cost_center"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ccdash.pack import require_choice, require_label_name
+
 # Logical metric keys -> the OTel metric name Claude Code emits.
 OTEL_NAMES: dict[str, str] = {
     "session": "claude_code.session.count",
@@ -21,7 +23,8 @@ OTEL_NAMES: dict[str, str] = {
     "active_time": "claude_code.active_time.total",
 }
 
-# Prometheus names per metric-naming pipeline (see the telemetry reference):
+# Prometheus names per metric-naming pipeline (the OTel Collector's prometheus exporter
+# and Prometheus' OTLP translation: https://opentelemetry.io/docs/specs/otel/compatibility/prometheus_and_openmetrics/):
 # the OTel->Prometheus translation appends unit and `_total` suffixes unless
 # the pipeline turns them off (Mimir) or drops units (Claude Code's exporter).
 NAMINGS: dict[str, dict[str, str]] = {
@@ -79,7 +82,7 @@ METRIC_LABELS: dict[str, frozenset[str]] = {
 TOKEN_TYPES = ("input", "output", "cacheRead", "cacheCreation")
 
 # The token-type label as Claude Code sends it, and as pipelines that
-# normalise it (seed 001: `type` -> `token_type`) rewrite it.
+# normalise it (an OTTL transform renaming `type` -> `token_type`) rewrite it.
 TOKEN_LABEL_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "type": ("type", {t: t for t in TOKEN_TYPES}),
     "token_type": (
@@ -170,14 +173,10 @@ class Profile:
     names: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _require(self.naming, NAMINGS, "metric naming profile")
-        _require(self.token_label_schema, TOKEN_LABEL_SCHEMAS, "token label schema")
-        _require(self.span_metrics, SPAN_METRICS, "span-metrics flavour")
-        if not _is_label_name(self.attribution_label):
-            raise ValueError(
-                f"attribution label {self.attribution_label!r} is not a valid Prometheus "
-                "label name ([a-zA-Z_][a-zA-Z0-9_]*)"
-            )
+        require_choice(self.naming, NAMINGS, "metric naming profile")
+        require_choice(self.token_label_schema, TOKEN_LABEL_SCHEMAS, "token label schema")
+        require_choice(self.span_metrics, SPAN_METRICS, "span-metrics flavour")
+        require_label_name(self.attribution_label, "attribution label")
         object.__setattr__(self, "names", NAMINGS[self.naming])
 
     def metric(self, key: str) -> str:
@@ -202,20 +201,6 @@ class Profile:
         if key == "tokens":
             labels = (labels - {"type"}) | {self.token_label}
         return labels
-
-
-def _require(value: str, choices: dict, what: str) -> None:
-    if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(sorted(choices))}")
-
-
-def _is_label_name(name: str) -> bool:
-    return (
-        bool(name)
-        and (name[0].isalpha() or name[0] == "_")
-        and all(c.isalnum() or c == "_" for c in name)
-        and name.isascii()
-    )
 
 
 # Latency histogram boundaries (seconds) for span metrics. Tempo's default

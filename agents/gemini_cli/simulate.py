@@ -22,17 +22,14 @@ from agents.gemini_cli.prices import per_token
 from agents.gemini_cli.telemetry import Profile
 from devtools.load import Simulator
 from devtools.openmetrics import BlockWriter, Labels
+from devtools.timeline import DAY, HOUR, ORIGIN, Timeline
 
-ORIGIN = 1_793_577_600.0  # a Monday, 00:00 UTC
-HOUR, DAY = 3600.0, 86400.0
 SCRAPE_INTERVAL, SCRAPE_OFFSET = 15, 7
 EXPORT_INTERVAL = 10
-# Evaluation times fall this long past the hour, never on a scrape.
-NOW_PHASE = 4.0
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(Timeline):
     name: str
     description: str
     users: int = 8
@@ -49,21 +46,6 @@ class Scenario:
     # (end hour from the start, range in hours) of the evaluated windows.
     windows: tuple[tuple[float, float], ...] = ((48, 48), (36, 24), (14, 6))
     seed: int = 7
-
-    @property
-    def start(self) -> float:
-        return ORIGIN
-
-    @property
-    def end(self) -> float:
-        return ORIGIN + self.days * DAY
-
-    @property
-    def outage_spans(self) -> list[tuple[float, float]]:
-        return [(ORIGIN + h * HOUR, ORIGIN + h * HOUR + m * 60) for h, m in self.outages]
-
-    def evaluation_windows(self) -> list[tuple[float, float]]:
-        return [(ORIGIN + end * HOUR + NOW_PHASE, rng * HOUR) for end, rng in self.windows]
 
 
 SCENARIOS = {

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ccdash.pack import require_choice, require_label_name
+
 OTEL_NAMES: dict[str, str] = {
     "session": "gemini_cli.session.count",
     "tokens": "gemini_cli.token.usage",
@@ -52,14 +54,8 @@ class Profile:
     names: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.naming not in NAMINGS:
-            choices = ", ".join(sorted(NAMINGS))
-            raise ValueError(f"unknown metric naming {self.naming!r}; choose one of: {choices}")
-        if not self.attribution_label.isidentifier() or not self.attribution_label.isascii():
-            raise ValueError(
-                f"attribution label {self.attribution_label!r} is not a valid Prometheus "
-                "label name ([a-zA-Z_][a-zA-Z0-9_]*)"
-            )
+        require_choice(self.naming, NAMINGS, "metric naming profile")
+        require_label_name(self.attribution_label, "attribution label")
         object.__setattr__(self, "names", NAMINGS[self.naming])
 
     def metric(self, key: str) -> str:

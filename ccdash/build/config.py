@@ -111,7 +111,7 @@ def load(root: Path) -> Config:
     if isinstance(raw, dict) and "profile" in raw:
         raise ConfigError(
             f"{path}: 'profile' became 'profiles', one section per telemetry pack "
-            "(the PACK a dashboard module declares), e.g. profiles: {claude_code: {...}}"
+            "(the PACK a dashboard module declares), e.g. profiles: {<pack>: {naming: ...}}"
         )
     _validate(raw, _SCHEMA, path, "")
     return _from_raw(root, raw, path)

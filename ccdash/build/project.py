@@ -100,7 +100,7 @@ def _built(root: Path, d: LoadedDashboard, config: Config) -> BuiltDashboard:
 
 
 def _check_sections(config: Config, packs: list[Pack]) -> None:
-    """A `profiles:` section no dashboard reads is a typo (`claude-code:` for `claude_code:`)."""
+    """A `profiles:` section no dashboard reads is a typo of a pack's name."""
     names = {p.name for p in packs}
     for name in config.profiles:
         if name not in names:

@@ -6,7 +6,7 @@ configuration error; 3 a server (Prometheus, Grafana) unreachable or failing.
 warning, 4 at least one error (not 2, which stays a usage or configuration
 error).
 
-Commands only one agent needs (`claude-env`) come from the telemetry packs
+Commands only one agent needs come from the telemetry packs
 the project's dashboards declare, so the engine never names an agent.
 """
 
@@ -60,7 +60,7 @@ def _pack_commands(ctx: click.Context) -> dict[str, click.Command]:
 )
 @click.pass_context
 def cli(ctx: click.Context, project: Path) -> None:
-    """Grafana dashboards-as-code for AI coding agents' telemetry (Claude Code first)."""
+    """Grafana dashboards-as-code for AI coding agents' telemetry."""
     ctx.obj = project.resolve()
 
 

@@ -1,22 +1,17 @@
-"""Named fleets, each a realistic case from the field (see the seed articles)."""
+"""Named fleets, each a realistic case from the field: resumed sessions, API-key users,
+colliding writers, outages, other pipelines' faults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-# 2026-11-02T00:00:00Z: a fixed origin keeps generated data independent of the clock.
-ORIGIN = 1_793_577_600.0
-HOUR = 3600.0
-DAY = 86400.0
-# Scrapes happen 7 s past each 15 s step and the harness evaluates recording
-# rules 1 s later. A range edge anywhere outside that second separates the
-# same samples for the rules as for the truth; inside it, an edge is off by
-# one scrape (15 s of data). "now" falls 4 s past the step.
-NOW_PHASE = 4.0
+from devtools.timeline import DAY, HOUR, NOW_PHASE, ORIGIN, Timeline
+
+__all__ = ["DAY", "HOUR", "NOW_PHASE", "ORIGIN", "Scenario"]
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(Timeline):
     name: str
     description: str
     users: int = 20
@@ -64,34 +59,6 @@ class Scenario:
     # Evaluation windows the truth file and the tests use: (end hour, range hours).
     windows: tuple[tuple[float, float], ...] = ()
     seed: int = 1
-
-    @property
-    def start(self) -> float:
-        return ORIGIN
-
-    @property
-    def end(self) -> float:
-        return ORIGIN + self.days * DAY
-
-    @property
-    def outage_spans(self) -> list[tuple[float, float]]:
-        """[start, end) of each outage, in seconds."""
-        return [(ORIGIN + h * HOUR, ORIGIN + h * HOUR + m * 60) for h, m in self.outages]
-
-    def evaluation_windows(self) -> list[tuple[float, float]]:
-        """(evaluation time, range seconds) pairs; default: the whole scenario and its last day.
-
-        Evaluation times fall NOW_PHASE seconds past the hour, never on a scrape,
-        so no sample sits on a range boundary (Prometheus 2.x ranges include
-        both ends).
-        """
-        if self.windows:
-            pairs = [(ORIGIN + end * HOUR, rng * HOUR) for end, rng in self.windows]
-        elif self.days > 1:
-            pairs = [(self.end, self.days * DAY), (self.end, DAY)]
-        else:
-            pairs = [(self.end, DAY), (self.end, 6 * HOUR)]
-        return [(t + NOW_PHASE, r) for t, r in pairs]
 
 
 def _fault(name: str, description: str, seed: int, **changes) -> Scenario:

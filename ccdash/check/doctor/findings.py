@@ -22,7 +22,7 @@ SEVERITIES: tuple[Severity, ...] = (INFO, WARNING, ERROR)
 # can tell "the pipeline is broken" from "the doctor could not run".
 EXIT_CODES: dict[Severity | None, int] = {None: 0, INFO: 0, WARNING: 1, ERROR: 4}
 
-# Logical keys of Claude Code's counters (agents.claude_code.telemetry.NAMINGS) and the
+# Logical metric keys of the dashboard's pack (its catalogue's) and the
 # pseudo-key of span metrics, as used in `Breaks.metrics`.
 SPANS = "spans"
 
