@@ -18,3 +18,11 @@ def copy_project(root: Path, dest: Path) -> Path:
         elif src.exists():
             shutil.copy2(src, dest / name)
     return dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace text a test relies on: a silent no-op edit would pass for the wrong reason."""
+    text = path.read_text()
+    if old not in text:
+        raise AssertionError(f"{path.name} no longer contains {old!r}")
+    path.write_text(text.replace(old, new))

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from ccdash.build.config import load
 from ccdash.build.project import compile_project
 from ccdash.cli import cli
+from devtools.workspace import edit
 from tests.conftest import ROOT
 
 
@@ -83,7 +84,7 @@ def test_check_is_clean_on_the_repository():
 def test_check_lists_stale_missing_and_extra_files(project):
     assert run(project, "build").exit_code == 0
     cm = project / "k8s/dashboards/grafana-dashboard-claude-code.yaml"
-    cm.write_text(cm.read_text().replace("grafana_folder: Claude Code", "grafana_folder: Other"))
+    edit(cm, "grafana_folder: Claude Code", "grafana_folder: Other")
     (project / "k8s/dashboards/grafana-dashboard-gone.yaml").write_text("kind: ConfigMap\n")
     (project / "k8s/kustomization.yaml").unlink()
     before = snapshot(project)

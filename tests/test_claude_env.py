@@ -16,6 +16,7 @@ from agents.claude_code.env import DOCUMENTED, environment, resource_attributes
 from agents.claude_code.telemetry import Profile
 from ccdash.cli import cli
 from ccdash.errors import ConfigError
+from devtools.workspace import edit
 from tests.conftest import ROOT, require_tool
 
 # Values chosen to break naive quoting: spaces, quotes, $, backticks, commas, =.
@@ -147,9 +148,7 @@ def test_settings_form_is_deterministic_and_shaped_for_claude():
 
 def test_attribution_label_comes_from_ccdash_yaml(project):
     config = project / "ccdash.yaml"
-    config.write_text(
-        config.read_text().replace("attribution_label: team", "attribution_label: squad")
-    )
+    edit(config, "attribution_label: team", "attribution_label: squad")
     result = run(project, "--team", "payments")
     assert result.exit_code == 0, result.output
     assert "export OTEL_RESOURCE_ATTRIBUTES=squad=payments\n" in result.output

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from ccdash.cli import cli
+from devtools.workspace import edit
 
 
 def run(project: Path, *args: str):
@@ -96,9 +97,7 @@ def test_ds_placeholder_rejected(project):
 
 def test_config_unknown_key(project):
     config = project / "ccdash.yaml"
-    config.write_text(
-        config.read_text().replace("  namespace: monitoring", "  namspace: monitoring")
-    )
+    edit(config, "  namespace: monitoring", "  namspace: monitoring")
     result = run(project, "build")
     assert result.exit_code == 2
     assert "unknown key 'kubernetes.namspace'" in result.output

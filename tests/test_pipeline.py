@@ -37,6 +37,7 @@ from ccdash.build.rules import rules_file
 from ccdash.check.doctor.findings import SPANS
 from ccdash.cli import cli
 from devtools.harness import INSTALL_HINT
+from devtools.workspace import edit
 from tests.conftest import FLAGSHIP, ROOT, flagship_build, flagship_for, require_tool
 from tests.pipeline_files import (
     COLLECTOR,
@@ -329,7 +330,14 @@ def loaded_rules(url: str) -> list[dict]:
 
 
 def test_stack_prometheus_loads_every_rule(stack_prometheus):
+    # The stack loads every dashboard's rules file, not only the flagship's.
     recorded = {
+        r["record"]
+        for path in (ROOT / "rules").glob("*.rules.yml")
+        for g in yaml.safe_load(path.read_text())["groups"]
+        for r in g["rules"]
+    }
+    assert recorded > {
         r["record"] for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]
     }
     loaded = loaded_rules(stack_prometheus)
@@ -430,7 +438,7 @@ def test_build_check_covers_the_prometheus_rule(project):
     runner = CliRunner()
     assert runner.invoke(cli, ["--project", str(project), "build"]).exit_code == 0
     resource = project / "k8s" / "rules" / "ccdash-claude-code.yaml"
-    resource.write_text(resource.read_text().replace("interval: 15s", "interval: 1m"))
+    edit(resource, "interval: 15s", "interval: 1m")
     (resource.parent / "old-rules.yaml").write_text("kind: PrometheusRule\n")
     result = runner.invoke(cli, ["--project", str(project), "build", "--check"])
     assert result.exit_code == 1

@@ -20,6 +20,7 @@ from ccdash.cli import cli
 from ccdash.sync.normalize import MARKER, content_hash, normalise
 from ccdash.sync.push import folder_uid
 from devtools.grafana_emulator import Fault, GrafanaEmulator
+from devtools.workspace import edit
 from tests.conftest import ROOT
 
 TOKEN = "glsa_emulator_secret_token"
@@ -63,8 +64,7 @@ def test_ui_edit_blocks_push_until_force(grafana, project):
     assert push(grafana).exit_code == 0
     grafana.state.ui_edit("claude-code", lambda d: d.update(description="edited by hand"))
     # The code changes too, so a push would overwrite the edit.
-    panels = project / "dashboards/claude_code.py"
-    panels.write_text(panels.read_text().replace('.refresh("5m")', '.refresh("1m")'))
+    edit(project / "panels/__init__.py", '.refresh("5m")', '.refresh("1m")')
     env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
     result = CliRunner().invoke(cli, ["--project", str(project), "push"], env=env)
     assert result.exit_code == 1, result.output
@@ -231,12 +231,12 @@ def test_pull_after_push_is_lossless_and_reports_no_drift(grafana, project):
 def test_diff_names_panels_and_fields(grafana):
     assert push(grafana).exit_code == 0
 
-    def edit(d):
+    def by_hand(d):
         sessions = next(p for p in d["panels"] if p.get("title") == "Sessions")
         sessions["description"] = "changed"
         d["refresh"] = "1m"
 
-    grafana.state.ui_edit("claude-code", edit)
+    grafana.state.ui_edit("claude-code", by_hand)
     result = run(grafana, "diff")
     assert result.exit_code == 1
     assert 'panel "Sessions": description' in result.output

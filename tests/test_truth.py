@@ -12,10 +12,16 @@ import bisect
 import pytest
 
 from agents.claude_code.simulate import fleet, scenarios, truth
+from agents.claude_code.simulate.figures import (
+    PANEL_FIGURES,
+    top_session_figures,
+    true_top_sessions,
+)
 from agents.claude_code.telemetry import SPAN_LATENCY_BUCKETS, SPAN_LLM_REQUEST
 from ccdash.build.counters import SOURCE_RULES, UNUSED
 from ccdash.check.evaluate import evaluate, instant_value, query_values
-from devtools.accuracy import Figure, panel_figures, query, top_session_figures, true_top_sessions
+from ccdash.check.interpolate import prometheus_targets
+from devtools.accuracy import Figure, panel_figures, query
 from queries.checks import (
     canonical_token_type,
     checks,
@@ -61,7 +67,8 @@ def test_every_panel_has_data_and_no_errors(serve):
     loaded, client, model = serve("steady")
     for window in loaded.truth["windows"]:
         evals = evaluate(model, client, window["time"], window["range_s"])
-        assert len({e.panel_id for e in evals}) == 33  # every panel but the TraceQL one
+        queried = {panel["id"] for panel, _ in prometheus_targets(model)}
+        assert {e.panel_id for e in evals} == queried  # every panel but the TraceQL one
         assert [e for e in evals if e.result.error] == []
         assert sorted({e.panel_title for e in evals if e.result.empty}) == []
 
@@ -74,8 +81,8 @@ def test_headline_figures_within_one_percent(serve, name):
         time, range_s = window["time"], window["range_s"]
         visible = _visible(loaded, window)
         evals = evaluate(model, client, time, range_s)
-        figures = panel_figures(evals, window)
-        seen = panel_figures(evals, visible)
+        figures = panel_figures(evals, window, PANEL_FIGURES)
+        seen = panel_figures(evals, visible, PANEL_FIGURES)
         for check in checks(profile):
             if check.name.startswith("peer."):
                 continue
@@ -107,7 +114,7 @@ def test_no_session_id_reads_wrong_and_says_why(serve):
     loaded, client, model = serve("no-session-id")
     window = loaded.truth["windows"][0]
     evals = evaluate(model, client, window["time"], window["range_s"])
-    figures = {f.name: f for f in panel_figures(evals, window)}
+    figures = {f.name: f for f in panel_figures(evals, window, PANEL_FIGURES)}
     # Every session collapses into one empty session_id.
     assert figures["sessions"].measured == 1
     assert window["sessions"] > 10
@@ -116,7 +123,7 @@ def test_no_session_id_reads_wrong_and_says_why(serve):
     # and inflates them. Either way the number is luck, not measurement.
     raw_model = flagship_for(recording_rules=False)
     raw_evals = evaluate(raw_model, client, window["time"], window["range_s"])
-    raw_figures = {f.name: f for f in panel_figures(raw_evals, window)}
+    raw_figures = {f.name: f for f in panel_figures(raw_evals, window, PANEL_FIGURES)}
     assert raw_figures["notional_cost_usd"].error_pct > 2
     assert raw_figures["total_tokens"].error_pct > 2
     sessions_panel = next(p for p in model["panels"] if p["title"] == "Sessions")
@@ -236,7 +243,10 @@ def test_raw_formulation_without_rules(serve, name):
     for window in loaded.truth["windows"]:
         evals = evaluate(model, client, window["time"], window["range_s"])
         visible = _visible(loaded, window)
-        figures, seen = panel_figures(evals, window), panel_figures(evals, visible)
+        figures, seen = (
+            panel_figures(evals, window, PANEL_FIGURES),
+            panel_figures(evals, visible, PANEL_FIGURES),
+        )
         totals = [(f, v) for f, v in zip(figures, seen, strict=True) if "[" not in f.name]
         slices = [(f, v) for f, v in zip(figures, seen, strict=True) if "[" in f.name]
         where = f"range {window['range_s'] / 3600:g}h"
@@ -252,7 +262,7 @@ def test_rules_loaded_late_read_raw_counters_before_them(serve):
     for window in loaded.truth["windows"]:
         time, range_s = window["time"], window["range_s"]
         sources[range_s] = query_values(model, client, time, range_s)[SOURCE_RULES]
-        figures = panel_figures(evaluate(model, client, time, range_s), window)
+        figures = panel_figures(evaluate(model, client, time, range_s), window, PANEL_FIGURES)
         off = [f for f in figures if not _within(f) and f.truth]
         assert off == [], f"range {range_s / 3600:g}h"
     assert sources == {24 * 3600: UNUSED, 3600: "()"}  # the day starts before the rules
