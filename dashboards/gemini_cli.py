@@ -99,7 +99,8 @@ def usage(p: Profile) -> list:
         ),
         stat_panel(
             "API error share",
-            "Share of Gemini API requests in the range whose status code is not 2xx.",
+            "Share of Gemini API requests in the range that failed: a status code "
+            "other than 2xx (or `ok`, which some Gemini CLI releases send instead).",
             "percentunit",
             prom(q.api_error_share(p), instant=True),
             decimals=1,

@@ -104,7 +104,8 @@ def sessions(p: Profile) -> str:
 
 
 def api_error_share(p: Profile) -> str:
-    failed = window_total(p, "api_requests", status_code='!~"2.."')
+    """Failed requests: HTTP codes outside 2xx; some releases send `ok`/`error` instead."""
+    failed = window_total(p, "api_requests", status_code='!~"2..|ok"')
     return f"({failed} or vector(0)) / {window_total(p, 'api_requests')}"
 
 

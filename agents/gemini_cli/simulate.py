@@ -97,17 +97,21 @@ def generate(scenario: Scenario) -> Fleet:
                 s = Session(
                     f"g{day:02d}{user:03d}{n:02d}", f"inst-{user:03d}", team, model, start, end
                 )
-                _requests(s, rng, scenario.error_rate)
+                # Every third installation runs a release that reports `ok`/`error`.
+                _requests(s, rng, scenario.error_rate, textual=user % 3 == 0)
                 sessions.append(s)
     return Fleet(scenario, sessions)
 
 
-def _requests(s: Session, rng: random.Random, error_rate: float) -> None:
+def _requests(s: Session, rng: random.Random, error_rate: float, textual: bool) -> None:
     s.increments[("session", ())].append((s.start, 1.0))
     t = s.start + rng.uniform(2, 20)
     while t < s.end:
         failed = rng.random() < error_rate
-        status = rng.choice(("429", "500")) if failed else "200"
+        if textual:
+            status = "error" if failed else "ok"
+        else:
+            status = rng.choice(("429", "500")) if failed else "200"
         s.increments[("api_requests", (("model", s.model), ("status_code", status)))].append(
             (t, 1.0)
         )
@@ -227,7 +231,8 @@ def _figures(inside) -> dict[str, Any]:
             sessions += value
         elif key == "api_requests":
             requests += value
-            failed += value * (not attrs["status_code"].startswith("2"))
+            code = attrs["status_code"]
+            failed += value * (code != "ok" and not code.startswith("2"))
         else:
             by_type[attrs["type"]] += value
             cost += value * per_token(attrs["model"])[attrs["type"]]
