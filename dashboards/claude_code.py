@@ -43,6 +43,7 @@ TITLE = "Claude Code"
 NOTIONAL = notional("the Claude Code client from token counts")
 # The top-sessions table's queries, by the refIds its transformations name.
 TOP_COST, TOP_TOKENS, TOP_CACHE = "cost", "tokens", "cache_ratio"
+SLOW_TRACES = 50  # traces Tempo returns to "Slowest interactions"
 NO_SESSION_ID = (
     " Needs the session_id label (OTEL_METRICS_INCLUDE_SESSION_ID not false): without it several "
     "processes write one series and totals are wrong."
@@ -221,7 +222,7 @@ def top_sessions(p: Profile):
                     "fields": {
                         "session_id": {"aggregations": [], "operation": "groupby"},
                         "user_id": {"aggregations": [], "operation": "groupby"},
-                        "model": {"aggregations": ["distinct"], "operation": "aggregate"},
+                        "model": {"aggregations": ["uniqueValues"], "operation": "aggregate"},
                         value_field(TOP_COST): {"aggregations": ["sum"], "operation": "aggregate"},
                         value_field(TOP_TOKENS): {
                             "aggregations": ["sum"],
@@ -242,7 +243,7 @@ def top_sessions(p: Profile):
                     "indexByName": {
                         "session_id": 0,
                         "user_id": 1,
-                        "model (distinct)": 2,
+                        "model (uniqueValues)": 2,
                         value_field(TOP_COST, "sum"): 3,
                         value_field(TOP_TOKENS, "sum"): 4,
                         value_field(TOP_CACHE, "mean"): 5,
@@ -250,7 +251,7 @@ def top_sessions(p: Profile):
                     "renameByName": {
                         "session_id": "Session",
                         "user_id": "User",
-                        "model (distinct)": "Model(s)",
+                        "model (uniqueValues)": "Model(s)",
                         value_field(TOP_COST, "sum"): "Notional cost",
                         value_field(TOP_TOKENS, "sum"): "Tokens",
                         value_field(TOP_CACHE, "mean"): "Cache hit ratio",
@@ -475,10 +476,12 @@ def trace_panels() -> list:
     return [
         table_panel(
             "Slowest interactions",
-            "Claude Code interactions (one trace per prompt) from Tempo, slowest first; "
-            "click a trace id to open the trace.",
+            f"Claude Code interactions (one trace per prompt) that took longer than "
+            f"{traces.SLOW_INTERACTION}, from Tempo, longest first; click a trace id to open "
+            f"it. Tempo returns at most {SLOW_TRACES} matching traces, the most recent: a full "
+            "table may miss older slow ones, so narrow the time range to see them all.",
             "none",
-            traceql(traces.slowest_interactions(), limit=50),
+            traceql(traces.slowest_interactions(), limit=SLOW_TRACES),
             size=(24, 10),
             sort_by="Duration",
             datasource=TEMPO,

@@ -246,7 +246,8 @@ def bar_gauge_panel(
 
 
 def heatmap_panel(title: str, description: str, unit: str, *targets, size=HALF) -> heatmap.Panel:
-    panel = _base(heatmap.Panel(), title, description, unit, size, targets)
+    """`unit` is the buckets' (the y axis); the cells are counts, so the field unit is plain."""
+    panel = _base(heatmap.Panel(), title, description, "short", size, targets)
     return (
         panel.max_data_points(MAX_DATA_POINTS // 5)
         .interval(MIN_INTERVAL)

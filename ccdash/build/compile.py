@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ccdash.build import fidelity
 from ccdash.errors import DashboardError
 
 # The classic schema of Grafana 12.3, which grafana-foundation-sdk 0.0.21 emits.
@@ -81,10 +82,12 @@ def compile_dashboard(obj: Any, source: Path) -> CompiledDashboard:
     model.pop("id", None)
     model.pop("version", None)
     panels = model.setdefault("panels", [])
-    _assign_ids(panels)
+    _assign_ids(model)
     _layout(panels)
-    for panel in _all_panels(panels):
+    for panel in fidelity.panels(model):
         _assign_ref_ids(panel.get("targets") or [])
+    fidelity.settle(model)
+    fidelity.check(model, where)
     tags = list(model.get("tags") or [])
     model["tags"] = [*tags, MANAGED_TAG] if MANAGED_TAG not in tags else tags
     text = json.dumps(model)
@@ -118,14 +121,8 @@ def _check_identity(model: dict[str, Any], where: str) -> None:
         )
 
 
-def _all_panels(panels: list[dict[str, Any]]):
-    for panel in panels:
-        yield panel
-        yield from panel.get("panels") or []
-
-
-def _assign_ids(panels: list[dict[str, Any]]) -> None:
-    for number, panel in enumerate(_all_panels(panels), start=1):
+def _assign_ids(model: dict[str, Any]) -> None:
+    for number, panel in enumerate(fidelity.panels(model), start=1):
         panel["id"] = number
 
 

@@ -38,6 +38,17 @@ def slug(uid: str) -> str:
     return re.sub(r"-{2,}", "-", text)
 
 
+def flattened_folder(folder: str) -> str | None:
+    """The folder a nested path becomes through the sidecar, or None if it stays as written.
+
+    Grafana's file provisioning (`foldersFromFilesStructure`) names the folder
+    after the last directory only, so `Parent/Child` arrives as a root folder
+    `Child`; `ccdash push` nests it through the API.
+    """
+    parts = [p.strip() for p in folder.split("/") if p.strip()]
+    return parts[-1] if len(parts) > 1 else None
+
+
 def configmap_name(uid: str) -> str:
     """A DNS-1123 name derived from the dashboard uid."""
     return f"grafana-dashboard-{slug(uid)}"[:253].rstrip("-")

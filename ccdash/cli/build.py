@@ -8,6 +8,7 @@ import click
 
 from ccdash.build import outputs
 from ccdash.build.config import Config
+from ccdash.build.k8s import flattened_folder
 from ccdash.cli.options import count, profile_options
 
 
@@ -24,6 +25,14 @@ def build(config: Config, check: bool) -> None:
 
     project = compile_project(config)
     dashboards = project.dashboards
+    for folder in sorted({d.folder for d in dashboards}):
+        if leaf := flattened_folder(folder):
+            click.echo(
+                f"warning: folder {folder!r}: the sidecar's ConfigMaps land in a root folder "
+                f"{leaf!r} (file provisioning keeps only the last path element); "
+                "`ccdash push` nests it",
+                err=True,
+            )
     plan = outputs.plan(project, config)
     if check:
         problems = outputs.check(plan, config)
