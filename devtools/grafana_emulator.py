@@ -4,9 +4,13 @@ No Grafana server can be installed here, so the sync is tested against this:
 it implements the documented contract (https://grafana.com/docs/grafana/latest/
 developer-resources/api-reference/http-api/dashboard/ and folder/)
 and rejects what Grafana rejects: bad credentials (401), viewers saving
-(403), missing or invalid uid/title (400), stale versions (412
-version-mismatch), unknown folders (400), duplicate folders (409), saves of
-provisioned dashboards (400). Faults can be injected per request path.
+(403 with Grafana's RBAC body), missing or invalid uid/title (400), stale
+versions (412 version-mismatch, or 409 where Grafana saves through its
+Kubernetes-style storage), unknown folders (400; 404 not-found for a missing
+parent folder), duplicate folder uids (409; titles may repeat since 11.3),
+saves of provisioned dashboards (400) and of plugin dashboards (412
+plugin-dashboard), title clashes before 11.3 (412 name-exists), search
+limits above 5000 (422). Faults can be injected per request path.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Stored:
     updated: str
     provisioned: bool = False
     versions: list[dict] = field(default_factory=list)
+    plugin_id: str = ""  # a dashboard a plugin installed
 
 
 @dataclass
@@ -52,8 +57,19 @@ class Fault:
 
 
 class GrafanaState:
-    def __init__(self, token: str, viewer_token: str = "viewer-token") -> None:
+    def __init__(
+        self,
+        token: str,
+        viewer_token: str = "viewer-token",
+        version: str = "12.3.0",
+        unified_storage: bool = False,
+    ) -> None:
         self.token = token
+        # What /api/health reports; before 11.3 titles are unique per folder.
+        self.version = version
+        # Saves go through the Kubernetes-style storage (Grafana 12.x with
+        # kubernetesDashboards, 13): a stale version is then a 409.
+        self.unified_storage = unified_storage
         self.viewer_token = viewer_token
         self.dashboards: dict[str, Stored] = {}
         self.folders: dict[str, dict[str, Any]] = {}
@@ -68,6 +84,14 @@ class GrafanaState:
     def provision(self, dashboard: dict, folder_uid: str = "") -> None:
         """A dashboard loaded from files (the sidecar): the API refuses to save it."""
         self._store(copy.deepcopy(dashboard), folder_uid, "provisioner", provisioned=True)
+
+    def install_plugin_dashboard(self, dashboard: dict, plugin_id: str) -> None:
+        """A dashboard a plugin ships: saves without overwrite get 412 plugin-dashboard."""
+        self._store(copy.deepcopy(dashboard), "", "plugin").plugin_id = plugin_id
+
+    def add_folder(self, uid: str, title: str, parent_uid: str | None = None) -> None:
+        """A folder made by hand (or provisioned) with a uid ccdash did not choose."""
+        self.folders[uid] = {"uid": uid, "title": title, "parentUid": parent_uid, "version": 1}
 
     def ui_edit(self, uid: str, change) -> None:
         """A person saves the dashboard in the UI (which drops keys it does not know)."""
@@ -101,6 +125,11 @@ class GrafanaState:
         stored.updated_by = user
         stored.updated = _now()
         stored.versions.append({"version": stored.version, "createdBy": user})
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor, *_ = (int(part) for part in [*re.findall(r"\d+", text)[:2], "0", "0"])
+    return major, minor
 
 
 def _now() -> str:
@@ -206,7 +235,9 @@ class Handler(BaseHTTPRequestHandler):
         if self._fault(method, path):
             return
         if path == "/api/health":
-            return self._send(200, {"database": "ok", "version": "12.3.0", "commit": "abc"})
+            return self._send(
+                200, {"database": "ok", "version": self.state.version, "commit": "abc"}
+            )
         user = self._user()
         if user is None:
             return self._send(401, {"message": "Unauthorized"})
@@ -255,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         if match and method == "DELETE":
             if user != "admin":
-                return self._send(403, {"message": "Access denied"})
+                return self._denied("dashboards:delete")
             stored = state.dashboards.get(match.group(1))
             if stored is None:
                 return self._send(404, {"message": "Dashboard not found"})
@@ -266,9 +297,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == "/api/search":
             return self._search(query)
         if method == "GET" and path == "/api/folders":
-            return self._send(
-                200, [{"uid": u, "title": f["title"]} for u, f in sorted(state.folders.items())]
-            )
+            return self._list_folders(query)
         match = re.fullmatch(r"/api/folders/([^/]+)", path)
         if match and method == "GET":
             folder = state.folders.get(match.group(1))
@@ -279,10 +308,22 @@ class Handler(BaseHTTPRequestHandler):
             return self._create_folder(body, user)
         return self._send(404, {"message": "Not found"})
 
+    def _denied(self, permission: str) -> None:
+        """Grafana's RBAC refusal (pkg/api/accesscontrol): a title, an id to find in its log."""
+        return self._send(
+            403,
+            {
+                "accessErrorId": f"ACE{abs(hash(permission)) % 10**10:010d}",
+                "message": "You'll need additional permissions to perform this action. "
+                f"Permissions needed: {permission}",
+                "title": "Access denied",
+            },
+        )
+
     def _save_dashboard(self, body: dict, user: str) -> None:
         state = self.state
         if user != "admin":
-            return self._send(403, {"message": "Access denied to save dashboard"})
+            return self._denied("dashboards:write")
         dashboard = body.get("dashboard")
         if not isinstance(dashboard, dict):
             return self._send(400, {"message": "bad request data"})
@@ -295,21 +336,49 @@ class Handler(BaseHTTPRequestHandler):
             )
         uid = dashboard.get("uid")
         if not uid or not UID_RE.match(str(uid)):
-            return self._send(
-                400, {"status": "bad-uid", "message": "uid contains illegal characters"}
-            )
+            return self._send(400, {"message": "uid contains illegal characters"})
         folder_uid = body.get("folderUid") or ""
         if folder_uid and folder_uid not in state.folders:
             return self._send(400, {"message": "folder not found"})
         dashboard = copy.deepcopy(dashboard)
         dashboard["title"] = title
         stored = state.dashboards.get(uid)
+        if _version(state.version) < (11, 3) and any(
+            other.dashboard["title"] == title and other.folder_uid == folder_uid
+            for other_uid, other in state.dashboards.items()
+            if other_uid != uid
+        ):
+            return self._send(
+                412,
+                {
+                    "status": "name-exists",
+                    "message": "A dashboard with the same name in the folder already exists",
+                },
+            )
         if stored is None:
             stored = state._store(dashboard, folder_uid, user)
         else:
             if stored.provisioned:
                 return self._send(400, {"message": "Cannot save provisioned dashboard"})
-            if not body.get("overwrite") and dashboard.get("version") != stored.version:
+            if stored.plugin_id and not body.get("overwrite"):
+                return self._send(
+                    412,
+                    {
+                        "status": "plugin-dashboard",
+                        "message": f"The dashboard belongs to plugin {stored.plugin_id}.",
+                    },
+                )
+            stale = dashboard.get("version") != stored.version
+            if stale and not body.get("overwrite") and state.unified_storage:
+                return self._send(
+                    409,
+                    {
+                        "message": "Operation cannot be fulfilled on dashboards.dashboard."
+                        f'grafana.app "{uid}": the object has been modified; please apply '
+                        "your changes to the latest version and try again"
+                    },
+                )
+            if stale and not body.get("overwrite"):
                 return self._send(
                     412,
                     {
@@ -333,7 +402,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _search(self, query: dict) -> None:
         tags = query.get("tag", [])
-        limit = min(int(query.get("limit", ["1000"])[0]), 5000)
+        limit = int(query.get("limit", ["1000"])[0])
+        if limit > 5000:
+            return self._send(422, {"message": "limit must be less than or equal to 5000"})
         page = int(query.get("page", ["1"])[0])
         hits = [
             {
@@ -349,20 +420,35 @@ class Handler(BaseHTTPRequestHandler):
         ]
         return self._send(200, hits[(page - 1) * limit : page * limit])
 
+    def _list_folders(self, query: dict) -> None:
+        """The folders directly inside `parentUid` (the root without it), paged."""
+        parent = query.get("parentUid", [None])[0] or None
+        limit = int(query.get("limit", ["1000"])[0])
+        page = int(query.get("page", ["1"])[0])
+        children = [
+            {"uid": u, "title": f["title"], **({"parentUid": parent} if parent else {})}
+            for u, f in sorted(self.state.folders.items())
+            if (f.get("parentUid") or None) == parent
+        ]
+        return self._send(200, children[(page - 1) * limit : page * limit])
+
     def _create_folder(self, body: dict, user: str) -> None:
         if user != "admin":
-            return self._send(403, {"message": "Access denied"})
+            return self._denied("folders:create")
         uid, title = body.get("uid"), str(body.get("title") or "").strip()
         if not title:
             return self._send(400, {"message": "folder title cannot be empty"})
-        if uid in self.state.folders or any(
-            f["title"] == title and f.get("parentUid") == body.get("parentUid")
+        if uid in self.state.folders:
+            return self._send(409, {"message": "a folder with the same uid already exists"})
+        parent = body.get("parentUid")
+        if parent and parent not in self.state.folders:
+            return self._send(404, {"status": "not-found", "message": "folder not found"})
+        # Since 11.3 a title may repeat, even beside a folder of the same parent.
+        if _version(self.state.version) < (11, 3) and any(
+            f["title"] == title and f.get("parentUid") == parent
             for f in self.state.folders.values()
         ):
             return self._send(409, {"message": "a folder with the same name already exists"})
-        parent = body.get("parentUid")
-        if parent and parent not in self.state.folders:
-            return self._send(400, {"message": "parent folder not found"})
         folder = {"uid": uid, "title": title, "parentUid": parent, "version": 1}
         self.state.folders[uid] = folder
         return self._send(200, folder)
@@ -378,8 +464,8 @@ class QuietServer(ThreadingHTTPServer):
 class GrafanaEmulator:
     """Context manager: a ThreadingHTTPServer on a free loopback port."""
 
-    def __init__(self, token: str = "glsa_emulator_secret_token") -> None:
-        self.state = GrafanaState(token)
+    def __init__(self, token: str = "glsa_emulator_secret_token", **state) -> None:
+        self.state = GrafanaState(token, **state)
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         self.server = QuietServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

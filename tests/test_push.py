@@ -327,3 +327,67 @@ def test_pull_works_on_provisioned_dashboards(grafana, project):
     assert result.exit_code == 0, result.output
     assert "claude-code: in sync" in result.output
     assert json.loads((project / "out/pulled/claude-code.json").read_text()) == built
+
+
+# --- what Grafana's source says the API answers (wave-2 fidelity) ----------------
+
+
+@pytest.mark.parametrize("unified", [False, True])
+def test_stale_save_is_a_conflict_on_either_storage(unified):
+    """412 on the classic storage, 409 through the Kubernetes-style one: both conflicts."""
+    with GrafanaEmulator(TOKEN, unified_storage=unified) as grafana:
+        assert push(grafana).exit_code == 0
+        grafana.state.ui_edit("claude-code", lambda d: d.update(description="hand edit"))
+        grafana.state.faults.append(Fault("POST", "/api/dashboards/db", "edit"))
+        result = push(grafana, "--force")
+        assert result.exit_code == 1, result.output  # a conflict, not a Grafana failure (3)
+        assert "conflict" in result.output and "not retried" in result.output
+        assert ("HTTP 409" if unified else "HTTP 412") in result.output
+
+
+def test_plugin_dashboard_is_refused_with_the_reason(grafana):
+    built = compile_project(load(ROOT)).dashboard("claude-code").model
+    grafana.state.install_plugin_dashboard(built, "grafana-claude-app")
+    result = push(grafana, "--adopt")
+    assert result.exit_code == 1, result.output
+    assert "refuse" in result.output and "installed by a plugin" in result.output
+    assert grafana.state.dashboards["claude-code"].version == 1
+
+
+def test_title_taken_in_the_folder_before_11_3_is_refused():
+    with GrafanaEmulator(TOKEN, version="11.2.0") as grafana:
+        folder = folder_uid("Claude Code")
+        grafana.state.add_folder(folder, "Claude Code")
+        grafana.state._store({"uid": "by-hand", "title": "Claude Code"}, folder, "alice")
+        result = push(grafana)
+        assert result.exit_code == 1, result.output
+        assert "this title (Grafana before 11.3)" in result.output
+        assert "claude-code" not in grafana.state.dashboards
+
+
+def test_a_folder_made_by_hand_with_the_title_is_used_not_duplicated(grafana):
+    grafana.state.add_folder("hand-made", "Claude Code")
+    grafana.state.add_folder("elsewhere", "Gemini CLI", parent_uid="hand-made")  # not the root
+    result = push(grafana)
+    assert result.exit_code == 0, result.output
+    assert grafana.state.dashboards["claude-code"].folder_uid == "hand-made"
+    titles = [f["title"] for f in grafana.state.folders.values() if not f.get("parentUid")]
+    assert titles.count("Claude Code") == 1
+    assert titles.count("Gemini CLI") == 1  # created at the root: the nested one is elsewhere
+
+
+def test_nested_folders_are_found_by_title_and_parent(grafana, project):
+    edit(project / "ccdash.yaml", "# folder: AI agents", "folder: AI agents/Claude")
+    grafana.state.add_folder("team-ai", "AI agents")
+    grafana.state.add_folder("team-ai-claude", "Claude", parent_uid="team-ai")
+    result = run(grafana, "push", project=project)
+    assert result.exit_code == 0, result.output
+    assert grafana.state.dashboards["claude-code"].folder_uid == "team-ai-claude"
+    assert len(grafana.state.folders) == 2
+
+
+def test_viewer_token_is_told_about_the_role(grafana):
+    result = push(grafana, token=grafana.state.viewer_token)
+    assert result.exit_code == 3, result.output
+    assert "HTTP 403" in result.output and "Editor role" in result.output
+    assert grafana.state.viewer_token not in result.output

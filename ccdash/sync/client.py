@@ -29,15 +29,24 @@ class GrafanaError(CcdashError):
 
 
 class VersionConflict(CcdashError):
-    """412 version-mismatch: someone saved the dashboard since ccdash read it."""
+    """Someone saved the dashboard since ccdash read it: 412 version-mismatch on the
+    classic save, 409 where Grafana saves through its Kubernetes-style storage."""
 
     exit_code = 1
 
 
-class ProvisionedDashboard(CcdashError):
-    """Grafana refuses API saves of dashboards provisioned from files (the sidecar)."""
+class SaveRefused(CcdashError):
+    """Grafana will not take this save whatever the version: a dashboard provisioned from
+    files (the sidecar) or by a plugin, or (before 11.3) a title taken in the folder."""
 
     exit_code = 1
+
+
+# The `status` of a refused save's body (pkg/api/apierrors/dashboard.go).
+REFUSALS = {
+    "plugin-dashboard": "installed by a plugin; Grafana refuses to overwrite it",
+    "name-exists": "another dashboard in that folder has this title (Grafana before 11.3)",
+}
 
 
 def session_from_env(env: Mapping[str, str], verify: bool | str = True) -> requests.Session:
@@ -123,11 +132,14 @@ class GrafanaClient:
             "message": message[:500],
         }
         status, data = self._call("POST", "/api/dashboards/db", body)
-        if status == 412:
-            raise VersionConflict(f"{dashboard['uid']}: {_message(data)}")
+        uid, why = dashboard["uid"], _status(data)
+        if why in REFUSALS and status in (400, 412):
+            raise SaveRefused(f"{uid}: {REFUSALS[why]} ({_message(data)})")
+        if status in (409, 412):
+            raise VersionConflict(f"{uid}: HTTP {status} {_message(data)}".rstrip())
         if status == 400 and "provisioned" in _message(data).lower():
-            raise ProvisionedDashboard(f"{dashboard['uid']}: {_message(data)}")
-        self._expect(status, data, f"save dashboard {dashboard['uid']}")
+            raise SaveRefused(f"{uid}: provisioned from files; {_message(data)}")
+        self._expect(status, data, f"save dashboard {uid}")
         return data
 
     def delete_dashboard(self, uid: str) -> None:
@@ -141,6 +153,20 @@ class GrafanaClient:
         self._expect(status, data, f"read folder {uid}")
         return data
 
+    def child_folders(self, parent_uid: str | None) -> list[dict]:
+        """The folders directly inside `parent_uid` (the root when None)."""
+        params = {"limit": SEARCH_PAGE, **({"parentUid": parent_uid} if parent_uid else {})}
+        found, page = [], 1
+        while True:
+            status, data = self._call("GET", "/api/folders", params={**params, "page": page})
+            self._expect(status, data, "list folders")
+            if not isinstance(data, list):
+                raise GrafanaError(f"Grafana at {self.url} answered /api/folders without a list")
+            found += data
+            if len(data) < SEARCH_PAGE:
+                return found
+            page += 1
+
     def create_folder(self, uid: str, title: str, parent_uid: str | None = None) -> dict:
         body = {"uid": uid, "title": title, **({"parentUid": parent_uid} if parent_uid else {})}
         status, data = self._call("POST", "/api/folders", body)
@@ -148,7 +174,7 @@ class GrafanaClient:
             existing = self.get_folder(uid)
             if existing:
                 return existing
-        self._expect(status, data, f"create folder {uid}")
+        self._expect(status, data, f"create folder {title!r}")
         return data
 
     def search(self, tag: str) -> list[dict]:
@@ -166,9 +192,18 @@ class GrafanaClient:
             page += 1
 
     def _expect(self, status: int, data: Any, what: str) -> None:
+        if status == 403:
+            raise GrafanaError(
+                f"Grafana refused to {what}: HTTP 403 {_message(data)} (the token's service "
+                "account needs the Editor role, or write permission on the folder)"
+            )
         if status >= 400:
             raise GrafanaError(f"Grafana refused to {what}: HTTP {status} {_message(data)}")
 
 
 def _message(data: Any) -> str:
     return str(data.get("message", "")) if isinstance(data, dict) else ""
+
+
+def _status(data: Any) -> str:
+    return str(data.get("status", "")) if isinstance(data, dict) else ""

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ccdash.errors import CcdashError
-from ccdash.sync.client import GrafanaClient, ProvisionedDashboard, VersionConflict
+from ccdash.sync.client import GrafanaClient, SaveRefused, VersionConflict
 from ccdash.sync.plan import CONFLICT, CREATE, ERROR, REFUSE, UPDATE, Action, plan
 
 WORKERS = 4
@@ -35,13 +35,22 @@ def folder_uid(path: str) -> str:
 
 
 def ensure_folders(client: GrafanaClient, path: str, create: bool = True) -> str:
-    """The leaf uid of `Parent/Child` (nested through parentUid), creating missing folders."""
+    """The leaf uid of `Parent/Child` (nested through parentUid), creating missing folders.
+
+    Since Grafana 11.3 folder titles need not be unique, so a folder made by
+    hand or provisioned with the same title and parent is used rather than
+    duplicated beside it (the one with the smallest uid, if there are several).
+    """
     parent = None
     parts = [p.strip() for p in path.split("/") if p.strip()]
     for depth in range(1, len(parts) + 1):
-        uid = folder_uid("/".join(parts[:depth]))
-        if create and client.get_folder(uid) is None:
-            client.create_folder(uid, parts[depth - 1], parent)
+        title, uid = parts[depth - 1], folder_uid("/".join(parts[:depth]))
+        if client.get_folder(uid) is None:
+            same = sorted(f["uid"] for f in client.child_folders(parent) if f.get("title") == title)
+            if same:
+                uid = same[0]
+            elif create:
+                client.create_folder(uid, title, parent)
         parent = uid
     return parent or ""
 
@@ -68,17 +77,17 @@ def push(
             return Result(action, False)
         try:
             client.save_dashboard(action.payload, uid, "ccdash push")
-        except VersionConflict:
+        except VersionConflict as exc:
             conflict = Action(
                 action.uid,
                 action.title,
                 CONFLICT,
-                "saved by someone else while ccdash was pushing (412); not retried",
+                f"saved by someone else while ccdash was pushing ({exc}); not retried",
                 uid,
                 diff=action.diff,
             )
             return Result(conflict, False)
-        except ProvisionedDashboard as exc:
+        except SaveRefused as exc:
             return Result(Action(action.uid, action.title, REFUSE, str(exc), uid), False)
         except CcdashError as exc:
             return Result(action, False, str(exc))
