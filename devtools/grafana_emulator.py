@@ -27,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from devtools import grafana_resources as resources
+
 UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
@@ -41,6 +43,10 @@ class Stored:
     provisioned: bool = False
     versions: list[dict] = field(default_factory=list)
     plugin_id: str = ""  # a dashboard a plugin installed
+    # The resource view of the same row (Grafana 12+ serves both APIs on one storage).
+    annotations: dict[str, str] = field(default_factory=dict)
+    stored_version: str = "v1beta1"  # "v2beta1": saved as a v2 (dynamic) dashboard
+    resource_version: int = 1
 
 
 @dataclass
@@ -63,6 +69,8 @@ class GrafanaState:
         viewer_token: str = "viewer-token",
         version: str = "12.3.0",
         unified_storage: bool = False,
+        resource_api: bool = False,
+        namespace: str = "default",
     ) -> None:
         self.token = token
         # What /api/health reports; before 11.3 titles are unique per folder.
@@ -70,6 +78,11 @@ class GrafanaState:
         # Saves go through the Kubernetes-style storage (Grafana 12.x with
         # kubernetesDashboards, 13): a stale version is then a 409.
         self.unified_storage = unified_storage
+        # /apis/dashboard.grafana.app (Grafana 12+), in this namespace
+        # (`default` for org 1 on-prem, `stacks-<id>` on Grafana Cloud).
+        self.resource_api = resource_api
+        self.namespace = namespace
+        self.resource_counter = 1
         self.viewer_token = viewer_token
         self.dashboards: dict[str, Stored] = {}
         self.folders: dict[str, dict[str, Any]] = {}
@@ -102,8 +115,15 @@ class GrafanaState:
             dashboard.pop("ccdash", None)
             self._save(stored, dashboard, stored.folder_uid, "alice")
 
+    def ui_save_as_v2(self, uid: str, spec: dict) -> None:
+        """A person saves the dashboard in the UI as a v2 (dynamic) dashboard."""
+        with self.lock:
+            stored = self.dashboards[uid]
+            self._save(stored, {**copy.deepcopy(spec), "uid": uid}, stored.folder_uid, "alice")
+            stored.stored_version = "v2beta1"
+
     def writes(self) -> int:
-        return sum(1 for method, path in self.requests if method == "POST")
+        return sum(1 for method, path in self.requests if method in ("POST", "PUT"))
 
     # --- storage -----------------------------------------------------------
 
@@ -124,6 +144,9 @@ class GrafanaState:
         stored.folder_uid = folder_uid
         stored.updated_by = user
         stored.updated = _now()
+        stored.stored_version = "v1beta1"
+        self.resource_counter += 1
+        stored.resource_version = self.resource_counter
         stored.versions.append({"version": stored.version, "createdBy": user})
 
 
@@ -230,6 +253,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.state.latency:
             time.sleep(self.state.latency)
         body = self._body() if method in ("POST", "PUT") else None
+        if method == "PUT" and isinstance(body, dict):
+            self._peeked_uid = (body.get("metadata") or {}).get("name", "")
         if method == "POST" and isinstance(body, dict):
             self._peeked_uid = (body.get("dashboard") or {}).get("uid", "")
         if self._fault(method, path):
@@ -252,6 +277,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._route("POST")
 
+    def do_PUT(self) -> None:
+        self._route("PUT")
+
     def do_DELETE(self) -> None:
         self._route("DELETE")
 
@@ -259,6 +287,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str, path: str, query: dict, body: Any, user: str) -> None:
         state = self.state
+        if path.startswith("/apis/") or path == "/api/frontend/settings":
+            return resources.dispatch(self, method, path, body, user)
         if method == "POST" and path == "/api/dashboards/db":
             return self._save_dashboard(body, user)
         match = re.fullmatch(r"/api/dashboards/uid/([^/]+)", path)
@@ -266,6 +296,15 @@ class Handler(BaseHTTPRequestHandler):
             stored = state.dashboards.get(match.group(1))
             if stored is None:
                 return self._send(404, {"message": "Dashboard not found"})
+            if stored.stored_version.startswith("v2"):
+                return self._send(
+                    406,
+                    {
+                        "message": resources.V2_ON_CLASSIC.format(
+                            namespace=state.namespace, uid=match.group(1)
+                        )
+                    },
+                )
             folder = state.folders.get(stored.folder_uid, {})
             return self._send(
                 200,
@@ -327,6 +366,10 @@ class Handler(BaseHTTPRequestHandler):
         dashboard = body.get("dashboard")
         if not isinstance(dashboard, dict):
             return self._send(400, {"message": "bad request data"})
+        if "elements" in dashboard and "layout" in dashboard:
+            return self._send(
+                400, {"message": "dashboard v2 spec is not supported by /api/dashboards/db"}
+            )
         if len(body.get("message") or "") > 500:
             return self._send(400, {"message": "message too long"})
         title = str(dashboard.get("title") or "").strip()

@@ -41,9 +41,18 @@ def grafana_options(command):
         show_default=True,
         help="Seconds to wait for each Grafana answer.",
     )
+    @click.option(
+        "--api",
+        type=click.Choice(["auto", "classic", "resource"]),
+        default="auto",
+        show_default=True,
+        help="Grafana's dashboard API: the resource API (/apis/dashboard.grafana.app, "
+        "Grafana 12+) when the server offers it, else the classic /api; or force one.",
+    )
     @functools.wraps(command)
-    def wrapper(config: Config, instance, url, ca_cert, insecure, timeout, **kwargs):
-        from ccdash.sync.client import GrafanaClient, session_from_env, url_from_env
+    def wrapper(config: Config, instance, url, ca_cert, insecure, timeout, api, **kwargs):
+        from ccdash.sync.client import session_from_env, url_from_env
+        from ccdash.sync.resource import connect
 
         folder, org = None, None
         if instance:
@@ -60,7 +69,7 @@ def grafana_options(command):
         session = session_from_env(os.environ, verify)
         if org is not None:
             session.headers["X-Grafana-Org-Id"] = str(org)
-        client = GrafanaClient(url_from_env(url), session, timeout)
+        client = connect(url_from_env(url), session, timeout, api, org)
         return command(config, client=client, folder=folder, **kwargs)
 
     return wrapper
@@ -179,6 +188,10 @@ def _report_drift(config: Config, client, folder: str | None, uid: str | None, w
             click.echo(f"{desired.uid}: not in Grafana")
             drifted = True
             continue
+        if live["meta"].get("unreadable"):  # never "in sync" for what ccdash cannot read
+            click.echo(f"{desired.uid}: {live['meta']['unreadable']}")
+            drifted = True
+            continue
         if write:
             write_pulled(out, live["dashboard"], folder or desired.folder, config.kubernetes)
         lines = drift(live["dashboard"], desired.model)
@@ -209,6 +222,9 @@ def status(config: Config, client, folder: str | None, uid: str | None) -> None:
             click.echo(f"{desired.uid:30} {'-':>7}  (not in Grafana)")
             continue
         meta = live["meta"]
+        if meta.get("unreadable"):
+            click.echo(f"{desired.uid:30} {'?':>7}  ({meta['unreadable']})")
+            continue
         click.echo(
             f"{desired.uid:30} {meta.get('version', '?'):>7}  "
             f"{meta.get('updatedBy', '')!s:12} {meta.get('updated', '')!s:20} "

@@ -70,6 +70,10 @@ def url_from_env(url: str | None, env: Mapping[str, str] = os.environ) -> str:
 
 
 class GrafanaClient:
+    """The classic `/api` (Grafana 10 to 13); see `resource.py` for the newer one."""
+
+    api = "classic"
+
     def __init__(self, url: str, session: requests.Session, timeout: float = TIMEOUT[1]) -> None:
         self.url = url
         self.session = session
@@ -104,7 +108,7 @@ class GrafanaClient:
         if response.status_code >= 500 or response.status_code == 429:
             raise GrafanaError(
                 f"Grafana at {self.url} failed: {method} {path} -> HTTP "
-                f"{response.status_code} {_message(data)}"
+                f"{response.status_code} {error_message(data)}"
             )
         return response.status_code, data
 
@@ -117,6 +121,12 @@ class GrafanaClient:
         status, data = self._call("GET", f"/api/dashboards/uid/{uid}")
         if status == 404:
             return None
+        if status == 406:  # stored as v2: the classic API cannot show it
+            reason = (
+                "stored in Grafana as a v2 dashboard (saved as v2 in the UI?), which the "
+                f"classic API cannot read ({error_message(data)}); ccdash leaves it alone"
+            )
+            return {"dashboard": {"uid": uid}, "meta": {"unreadable": reason}}
         self._expect(status, data, f"read dashboard {uid}")
         if not isinstance(data, dict) or "dashboard" not in data or "meta" not in data:
             raise GrafanaError(
@@ -134,11 +144,11 @@ class GrafanaClient:
         status, data = self._call("POST", "/api/dashboards/db", body)
         uid, why = dashboard["uid"], _status(data)
         if why in REFUSALS and status in (400, 412):
-            raise SaveRefused(f"{uid}: {REFUSALS[why]} ({_message(data)})")
+            raise SaveRefused(f"{uid}: {REFUSALS[why]} ({error_message(data)})")
         if status in (409, 412):
-            raise VersionConflict(f"{uid}: HTTP {status} {_message(data)}".rstrip())
-        if status == 400 and "provisioned" in _message(data).lower():
-            raise SaveRefused(f"{uid}: provisioned from files; {_message(data)}")
+            raise VersionConflict(f"{uid}: HTTP {status} {error_message(data)}".rstrip())
+        if status == 400 and "provisioned" in error_message(data).lower():
+            raise SaveRefused(f"{uid}: provisioned from files; {error_message(data)}")
         self._expect(status, data, f"save dashboard {uid}")
         return data
 
@@ -194,14 +204,14 @@ class GrafanaClient:
     def _expect(self, status: int, data: Any, what: str) -> None:
         if status == 403:
             raise GrafanaError(
-                f"Grafana refused to {what}: HTTP 403 {_message(data)} (the token's service "
+                f"Grafana refused to {what}: HTTP 403 {error_message(data)} (the token's service "
                 "account needs the Editor role, or write permission on the folder)"
             )
         if status >= 400:
-            raise GrafanaError(f"Grafana refused to {what}: HTTP {status} {_message(data)}")
+            raise GrafanaError(f"Grafana refused to {what}: HTTP {status} {error_message(data)}")
 
 
-def _message(data: Any) -> str:
+def error_message(data: Any) -> str:
     return str(data.get("message", "")) if isinstance(data, dict) else ""
 
 

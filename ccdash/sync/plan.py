@@ -50,6 +50,16 @@ def plan(
     if live is None:
         return Action(uid, title, CREATE, "new", folder_uid, _payload(desired, None))
     dashboard, meta = live["dashboard"], live["meta"]
+    if meta.get("unreadable"):  # never overwritten, whatever --force says
+        return Action(uid, title, REFUSE, meta["unreadable"], folder_uid)
+    if meta.get("managedBy") and not meta.get("provisioned"):
+        return Action(
+            uid,
+            title,
+            REFUSE,
+            f"managed in Grafana by {meta['managedBy']}; change it where it is managed",
+            folder_uid,
+        )
     # The diff is only worked out when the content differs: most pushes change nothing.
     diff = [] if normalise(dashboard) == normalise(desired) else diff_lines(dashboard, desired)
     if meta.get("provisioned"):
