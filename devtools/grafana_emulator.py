@@ -366,7 +366,7 @@ class Handler(BaseHTTPRequestHandler):
         dashboard = body.get("dashboard")
         if not isinstance(dashboard, dict):
             return self._send(400, {"message": "bad request data"})
-        if "elements" in dashboard and "layout" in dashboard:
+        if resources.is_v2_spec(dashboard):
             return self._send(
                 400, {"message": "dashboard v2 spec is not supported by /api/dashboards/db"}
             )

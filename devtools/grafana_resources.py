@@ -34,6 +34,11 @@ V2_ON_CLASSIC = (
 SERVER_ANNOTATIONS = (UPDATED_BY,)
 
 
+def is_v2_spec(spec: dict[str, Any]) -> bool:
+    """A v2 (dynamic) dashboard: elements and a layout instead of panels."""
+    return "elements" in spec and "layout" in spec
+
+
 def dispatch(handler: Handler, method: str, path: str, body: Any, user: str) -> None:
     state = handler.state
     if path == "/api/frontend/settings":
@@ -148,8 +153,7 @@ def _invalid(handler: Handler, version: str, body: Any, name: str | None) -> boo
         _status(handler, 400, "BadRequest", "metadata.name does not match the URL", name)
         return True
     spec = body["spec"]
-    v2_shaped = "elements" in spec and "layout" in spec
-    if version.startswith("v2") != v2_shaped:
+    if version.startswith("v2") != is_v2_spec(spec):
         _status(handler, 400, "BadRequest", f"spec is not a {version} dashboard spec", name)
         return True
     if not str(spec.get("title") or "").strip():

@@ -72,8 +72,6 @@ def url_from_env(url: str | None, env: Mapping[str, str] = os.environ) -> str:
 class GrafanaClient:
     """The classic `/api` (Grafana 10 to 13); see `resource.py` for the newer one."""
 
-    api = "classic"
-
     def __init__(self, url: str, session: requests.Session, timeout: float = TIMEOUT[1]) -> None:
         self.url = url
         self.session = session
@@ -118,7 +116,7 @@ class GrafanaClient:
 
     def get_dashboard(self, uid: str) -> dict | None:
         """{dashboard, meta}, or None when there is no dashboard with that uid."""
-        status, data = self._call("GET", f"/api/dashboards/uid/{uid}")
+        status, data = self._call("GET", self._dashboard_path(uid))
         if status == 404:
             return None
         if status == 406:  # stored as v2: the classic API cannot show it
@@ -152,8 +150,11 @@ class GrafanaClient:
         self._expect(status, data, f"save dashboard {uid}")
         return data
 
+    def _dashboard_path(self, uid: str) -> str:
+        return f"/api/dashboards/uid/{uid}"
+
     def delete_dashboard(self, uid: str) -> None:
-        status, data = self._call("DELETE", f"/api/dashboards/uid/{uid}")
+        status, data = self._call("DELETE", self._dashboard_path(uid))
         self._expect(status, data, f"delete dashboard {uid}")
 
     def get_folder(self, uid: str) -> dict | None:

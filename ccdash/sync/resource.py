@@ -43,7 +43,6 @@ MESSAGE = "grafana.app/message"
 # Grafana's manager kinds are repo, terraform, kubectl and plugin; ccdash
 # applies manifests as kubectl would and names itself in managerId.
 OUR_KIND, OUR_ID = "kubectl", "ccdash"
-API_CHOICES = ("auto", "classic", "resource")
 
 
 def connect(
@@ -75,8 +74,6 @@ def _namespace(client: GrafanaClient, org: int | None) -> str:
 
 
 class ResourceClient(GrafanaClient):
-    api = "resource"
-
     def __init__(self, url: str, session: requests.Session, timeout: float, namespace: str) -> None:
         super().__init__(url, session, timeout)
         self.namespace = namespace
@@ -85,7 +82,7 @@ class ResourceClient(GrafanaClient):
         self._lock = threading.Lock()
 
     def get_dashboard(self, uid: str) -> dict | None:
-        status, data = self._call("GET", f"{self.base}/{uid}")
+        status, data = self._call("GET", self._dashboard_path(uid))
         if status == 404:
             return None
         self._expect(status, data, f"read dashboard {uid}")
@@ -138,13 +135,17 @@ class ResourceClient(GrafanaClient):
         }
         with self._lock:
             seen = self._read.get(uid)
-        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Dashboard", "metadata": metadata}
-        body["spec"] = spec
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "Dashboard",
+            "metadata": metadata,
+            "spec": spec,
+        }
         if seen is None:
             status, data = self._call("POST", self.base, body)
         else:
             metadata["resourceVersion"] = seen
-            status, data = self._call("PUT", f"{self.base}/{uid}", body)
+            status, data = self._call("PUT", self._dashboard_path(uid), body)
         if status == 409:
             raise VersionConflict(f"{uid}: HTTP 409 {error_message(data)}")
         if status == 403 and "managed" in error_message(data):
@@ -152,6 +153,5 @@ class ResourceClient(GrafanaClient):
         self._expect(status, data, f"save dashboard {uid}")
         return data
 
-    def delete_dashboard(self, uid: str) -> None:
-        status, data = self._call("DELETE", f"{self.base}/{uid}")
-        self._expect(status, data, f"delete dashboard {uid}")
+    def _dashboard_path(self, uid: str) -> str:
+        return f"{self.base}/{uid}"
