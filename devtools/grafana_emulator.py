@@ -120,7 +120,7 @@ class GrafanaState:
         with self.lock:
             stored = self.dashboards[uid]
             self._save(stored, {**copy.deepcopy(spec), "uid": uid}, stored.folder_uid, "alice")
-            stored.stored_version = "v2beta1"
+            stored.stored_version = "v2" if "v2" in resources.versions(self) else "v2beta1"
 
     def writes(self) -> int:
         return sum(1 for method, path in self.requests if method in ("POST", "PUT"))
@@ -301,7 +301,9 @@ class Handler(BaseHTTPRequestHandler):
                     406,
                     {
                         "message": resources.V2_ON_CLASSIC.format(
-                            namespace=state.namespace, uid=match.group(1)
+                            version=stored.stored_version,
+                            namespace=state.namespace,
+                            uid=match.group(1),
                         )
                     },
                 )

@@ -21,14 +21,17 @@ if TYPE_CHECKING:
     from devtools.grafana_emulator import Handler, Stored
 
 GROUP = "dashboard.grafana.app"
-VERSIONS = ("v1beta1", "v2beta1")
+# Grafana 12 serves v1beta1 and v2beta1; 13 adds v1 (v1beta1 graduated, the
+# same classic spec) and v2, the stable dynamic-dashboard schema.
+VERSIONS_12 = ("v1beta1", "v2beta1")
+VERSIONS_13 = ("v1", "v1beta1", "v2", "v2beta1")
 FOLDER = "grafana.app/folder"
 MANAGED_BY = "grafana.app/managedBy"
 MANAGER_ID = "grafana.app/managerId"
 UPDATED_BY = "grafana.app/updatedBy"
 V2_ON_CLASSIC = (
     "dashboard api version not supported, use "
-    "/apis/dashboard.grafana.app/v2beta1/namespaces/{namespace}/dashboards/{uid} instead"
+    "/apis/dashboard.grafana.app/{version}/namespaces/{namespace}/dashboards/{uid} instead"
 )
 # Kept by the server, not taken from a client's body.
 SERVER_ANNOTATIONS = (UPDATED_BY,)
@@ -39,6 +42,68 @@ def is_v2_spec(spec: dict[str, Any]) -> bool:
     return "elements" in spec and "layout" in spec
 
 
+def versions(state) -> tuple[str, ...]:
+    return VERSIONS_13 if int(state.version.split(".")[0]) >= 13 else VERSIONS_12
+
+
+def same_schema(stored: str, read: str) -> bool:
+    """v1 and v1beta1 carry the same spec; any other pair needs a conversion."""
+    return stored == read or (stored.startswith("v1") and read.startswith("v1"))
+
+
+V2_REQUIRED = ("annotations", "cursorSync", "elements", "layout", "links", "preload", "tags",
+               "timeSettings", "title", "variables")  # fmt: skip
+
+
+def v2_problems(spec: dict[str, Any]) -> list[str]:
+    """What Grafana's v2 schema validation would reject: missing fields, kinds, references."""
+    problems = [f"spec.{key}: Required value" for key in V2_REQUIRED if key not in spec]
+    elements = spec.get("elements") if isinstance(spec.get("elements"), dict) else {}
+    for name, element in elements.items():
+        kind = element.get("kind") if isinstance(element, dict) else None
+        if kind not in ("Panel", "LibraryPanel"):
+            problems.append(f"spec.elements.{name}.kind: Unsupported value {kind!r}")
+            continue
+        if kind == "LibraryPanel":
+            continue
+        panel = element.get("spec") or {}
+        if (panel.get("data") or {}).get("kind") != "QueryGroup":
+            problems.append(f"spec.elements.{name}.spec.data.kind: must be QueryGroup")
+        if (panel.get("vizConfig") or {}).get("kind") != "VizConfig":
+            problems.append(f"spec.elements.{name}.spec.vizConfig.kind: must be VizConfig")
+        for i, query in enumerate(((panel.get("data") or {}).get("spec") or {}).get("queries", [])):
+            inner = (query.get("spec") or {}).get("query") or {}
+            if query.get("kind") != "PanelQuery" or inner.get("kind") != "DataQuery":
+                problems.append(
+                    f"spec.elements.{name}.spec.data.spec.queries[{i}]: not a PanelQuery"
+                )
+            elif not inner.get("group"):
+                problems.append(
+                    f"spec.elements.{name}.spec.data.spec.queries[{i}].query.group: Required value"
+                )
+    referenced = list(_references(spec.get("layout")))
+    problems += [
+        f"spec.layout: element {n!r} is not in spec.elements"
+        for n in referenced
+        if n not in elements
+    ]
+    problems += [
+        f"spec.elements.{n}: not placed in spec.layout" for n in elements if n not in referenced
+    ]
+    return problems
+
+
+def _references(node: Any):
+    if isinstance(node, dict):
+        if node.get("kind") == "ElementReference":
+            yield node.get("name")
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
 def dispatch(handler: Handler, method: str, path: str, body: Any, user: str) -> None:
     state = handler.state
     if path == "/api/frontend/settings":
@@ -46,21 +111,21 @@ def dispatch(handler: Handler, method: str, path: str, body: Any, user: str) -> 
     if not state.resource_api:
         return handler._send(404, {"message": "Not found"})
     if path == f"/apis/{GROUP}":
-        versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in VERSIONS]
+        offered = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in versions(state)]
         return handler._send(
             200,
             {
                 "kind": "APIGroup",
                 "apiVersion": "v1",
                 "name": GROUP,
-                "versions": versions,
-                "preferredVersion": versions[0],
+                "versions": offered,
+                "preferredVersion": offered[0],
             },
         )
     match = re.fullmatch(
         rf"/apis/{re.escape(GROUP)}/([^/]+)/namespaces/([^/]+)/dashboards(?:/([^/]+))?", path
     )
-    if not match or match.group(1) not in VERSIONS:
+    if not match or match.group(1) not in versions(state):
         return _status(handler, 404, "NotFound", "the server could not find the requested resource")
     version, namespace, name = match.groups()
     if namespace != state.namespace:
@@ -98,7 +163,7 @@ def _object(state, stored: Stored, version: str) -> dict[str, Any]:
     }
     spec = {k: v for k, v in stored.dashboard.items() if k not in ("id", "uid", "version")}
     status: dict[str, Any] = {}
-    if stored.stored_version != version:
+    if not same_schema(stored.stored_version, version):
         # The emulator converts nothing: a strict stand-in for a conversion that failed.
         status = {
             "conversion": {
@@ -158,6 +223,9 @@ def _invalid(handler: Handler, version: str, body: Any, name: str | None) -> boo
         return True
     if not str(spec.get("title") or "").strip():
         _status(handler, 422, "Invalid", "spec.title: Required value", name)
+        return True
+    if version.startswith("v2") and (problems := v2_problems(spec)):
+        _status(handler, 422, "Invalid", "; ".join(problems[:5]), name)
         return True
     folder = (meta.get("annotations") or {}).get(FOLDER, "")
     if folder and folder not in handler.state.folders:

@@ -207,7 +207,7 @@ def test_forcing_an_api(grafana):
     with GrafanaEmulator(TOKEN) as old:
         result = ccdash(old, "push", "--api", "resource")
         assert result.exit_code == 3
-        assert "does not serve /apis/dashboard.grafana.app/v1beta1" in result.output
+        assert "does not serve /apis/dashboard.grafana.app/v1 or" in result.output
         assert ccdash(old, "push").exit_code == 0  # auto falls back to the classic API
 
 

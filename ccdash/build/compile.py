@@ -99,6 +99,15 @@ def compile_dashboard(obj: Any, source: Path) -> CompiledDashboard:
     return CompiledDashboard(source=source, model=model)
 
 
+def document(dash: CompiledDashboard, schema: str) -> dict[str, Any]:
+    """The file a dashboard becomes: the classic model, or the v2 resource derived from it."""
+    if schema == "v2":
+        from ccdash.build import v2
+
+        return v2.manifest(dash.model, str(dash.source))
+    return dash.model
+
+
 def render_json(model: dict[str, Any]) -> str:
     """Indented, sorted JSON for out/dashboards (made for review and diffs)."""
     return json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -16,6 +16,9 @@ import yaml
 from ccdash.errors import ConfigError
 
 CONFIG_FILE = "ccdash.yaml"
+# Dashboard schemas ccdash emits: Grafana's classic JSON model, or the
+# `dashboard.grafana.app/v2` resource of Grafana 13 (dynamic dashboards).
+SCHEMAS = ("classic", "v2")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Kubernetes:
     label: str = "grafana_dashboard"
     label_value: str = "1"
     folder_annotation: str = "grafana_folder"
+    # The ConfigMaps stay classic unless asked: file provisioning of v2 is new.
+    schema: str = "classic"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Instance:
     url: str
     folder: str = ""
     org: int | None = None
+    # Empty: the project's schema.
+    schema: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Config:
     datasources: Datasources = field(default_factory=Datasources)
     # Empty: each dashboard goes to a folder named after its agent.
     folder: str = ""
+    # The schema of out/ and of what `push` writes (an instance may override it).
+    schema: str = "classic"
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     json_dir: str = "out/dashboards"
     k8s_dir: str = "k8s"
@@ -85,15 +94,17 @@ _SCHEMA: dict[str, Any] = {
     "profiles": {"*": dict},
     "datasources": {"prometheus": str, "tempo": str},
     "folder": str,
+    "schema": str,
     "kubernetes": {
         "namespace": str,
         "label": str,
         "label_value": str,
         "folder_annotation": str,
+        "schema": str,
     },
     "outputs": {"json": str, "k8s": str, "rules": str},
     # Any instance name -> its settings.
-    "grafana": {"instances": {"*": {"url": str, "folder": str, "org": int}}},
+    "grafana": {"instances": {"*": {"url": str, "folder": str, "org": int, "schema": str}}},
 }
 
 
@@ -114,6 +125,7 @@ def load(root: Path) -> Config:
             "(the PACK a dashboard module declares), e.g. profiles: {<pack>: {naming: ...}}"
         )
     _validate(raw, _SCHEMA, path, "")
+    _check_schemas(raw, path)
     return _from_raw(root, raw, path)
 
 
@@ -145,12 +157,27 @@ def _from_raw(root: Path, raw: dict[str, Any], path: Path) -> Config:
         profiles=raw.get("profiles", {}),
         datasources=Datasources(**raw.get("datasources", {})),
         folder=raw.get("folder", ""),
+        schema=raw.get("schema", "classic"),
         kubernetes=Kubernetes(**raw.get("kubernetes", {})),
         json_dir=outputs.get("json", "out/dashboards"),
         k8s_dir=outputs.get("k8s", "k8s"),
         rules_dir=outputs.get("rules", "rules"),
         instances=_instances(raw.get("grafana", {}).get("instances", {}), path),
     )
+
+
+def _check_schemas(raw: dict[str, Any], path: Path) -> None:
+    instances = raw.get("grafana", {}).get("instances", {})
+    found = {
+        "schema": raw.get("schema"),
+        "kubernetes.schema": raw.get("kubernetes", {}).get("schema"),
+        **{f"grafana.instances.{n}.schema": i.get("schema") or None for n, i in instances.items()},
+    }
+    for where, value in found.items():
+        if value is not None and value not in SCHEMAS:
+            raise ConfigError(
+                f"{path}: '{where}' must be one of {', '.join(SCHEMAS)}, got {value!r}"
+            )
 
 
 def _instances(raw: dict[str, Any], path: Path) -> dict[str, Instance]:

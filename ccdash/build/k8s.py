@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from ccdash.build.compile import CompiledDashboard, render_compact
+from ccdash.build.compile import CompiledDashboard, document, render_compact
 from ccdash.build.config import Kubernetes
 from ccdash.errors import OutputError
 
@@ -55,11 +55,16 @@ def configmap_name(uid: str) -> str:
 
 
 def render_configmap(dash: CompiledDashboard, folder: str, kube: Kubernetes) -> str:
-    data = render_compact(dash.model)
+    return configmap_of(dash.uid, dash.source.as_posix(), document(dash, kube.schema), folder, kube)
+
+
+def configmap_of(uid: str, source: str, doc: dict, folder: str, kube: Kubernetes) -> str:
+    """The ConfigMap whose one file is `doc` (a classic model or a v2 resource)."""
+    data = render_compact(doc)
     size = len(data.encode("utf-8"))
     if size > MAX_CONFIGMAP_BYTES:
         raise OutputError(
-            f"{dash.source}: dashboard '{dash.uid}' is {size} bytes of JSON, above the "
+            f"{source}: dashboard '{uid}' is {size} bytes of JSON, above the "
             f"{MAX_CONFIGMAP_BYTES}-byte ConfigMap limit; split it into several dashboards"
         )
     annotations = {kube.folder_annotation: folder}
@@ -69,7 +74,7 @@ def render_configmap(dash: CompiledDashboard, folder: str, kube: Kubernetes) -> 
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
-            "name": configmap_name(dash.uid),
+            "name": configmap_name(uid),
             "namespace": kube.namespace,
             "labels": {
                 kube.label: kube.label_value,
@@ -77,9 +82,9 @@ def render_configmap(dash: CompiledDashboard, folder: str, kube: Kubernetes) -> 
             },
             "annotations": annotations,
         },
-        "data": {f"{dash.uid}.json": data},
+        "data": {f"{uid}.json": data},
     }
-    head = HEADER.format(source=dash.source.as_posix())
+    head = HEADER.format(source=source)
     if size > SERVER_SIDE_APPLY_BYTES:
         head += SSA_NOTE.format(size=size, limit=SERVER_SIDE_APPLY_BYTES)
     return head + _dump(manifest)

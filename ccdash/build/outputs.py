@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccdash.build.compile import CompiledDashboard, render_json
+from ccdash.build.compile import CompiledDashboard, document, render_json
 from ccdash.build.config import Config
 from ccdash.build.k8s import (
     DASHBOARDS_SUBDIR,
@@ -43,7 +43,10 @@ class Plan:
 def plan(project: Project, config: Config) -> Plan:
     dashboards = project.dashboards
     _check_unique(dashboards)
-    json_files = {config.json_path / f"{d.uid}.json": render_json(d.model) for d in dashboards}
+    json_files = {
+        config.json_path / f"{d.uid}.json": render_json(document(d, config.schema))
+        for d in dashboards
+    }
     k8s_files: dict[Path, str] = {}
     resources = []
     for dash in dashboards:

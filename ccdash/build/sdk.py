@@ -15,6 +15,7 @@ with warnings.catch_warnings():
         bargauge,
         common,
         dashboard,
+        dashboardv2,
         heatmap,
         piechart,
         prometheus,
@@ -26,6 +27,7 @@ with warnings.catch_warnings():
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
     from grafana_foundation_sdk.models import common as common_models
     from grafana_foundation_sdk.models import dashboard as dashboard_models
+    from grafana_foundation_sdk.models import dashboardv2 as dashboardv2_models
     from grafana_foundation_sdk.models import heatmap as heatmap_models
     from grafana_foundation_sdk.models import piechart as piechart_models
     from grafana_foundation_sdk.models import prometheus as prometheus_models
@@ -37,6 +39,8 @@ __all__ = [
     "common_models",
     "dashboard",
     "dashboard_models",
+    "dashboardv2",
+    "dashboardv2_models",
     "heatmap",
     "heatmap_models",
     "piechart",

@@ -9,7 +9,7 @@ import click
 from ccdash.build import outputs
 from ccdash.build.config import Config
 from ccdash.build.k8s import flattened_folder
-from ccdash.cli.options import count, profile_options
+from ccdash.cli.options import count, profile_options, schema_option
 
 
 @click.command()
@@ -19,6 +19,7 @@ from ccdash.cli.options import count, profile_options
     help="Write nothing; exit 1 listing generated files that differ from the build.",
 )
 @profile_options
+@schema_option
 def build(config: Config, check: bool) -> None:
     """Compile every dashboard to JSON (out/), sidecar ConfigMaps (k8s/) and rules (rules/)."""
     from ccdash.build.project import compile_project
@@ -33,6 +34,14 @@ def build(config: Config, check: bool) -> None:
                 "`ccdash push` nests it",
                 err=True,
             )
+    if config.kubernetes.schema == "v2":
+        click.echo(
+            "warning: kubernetes.schema v2: the ConfigMaps carry v2 resources, which only a "
+            "Grafana whose file provisioning loads them can read (added late 2025, "
+            "grafana/grafana#113620; 13.0.1 still rejected them, #127928); `ccdash push` is "
+            "the sure way to a v2 dashboard",
+            err=True,
+        )
     plan = outputs.plan(project, config)
     if check:
         problems = outputs.check(plan, config)

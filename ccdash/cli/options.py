@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import sys
 import time as clock
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from ccdash.build.config import Config, load
+from ccdash.build.config import SCHEMAS, Config, load
 from ccdash.errors import ConfigError
 
 
@@ -48,6 +49,26 @@ def profile_options(command):
         config = load(root).with_overrides(
             **changes, naming=naming, recording_rules=None if raw is None else not raw
         )
+        return command(config, **kwargs)
+
+    return wrapper
+
+
+def schema_option(command):
+    """--schema: the dashboard schema to emit, over ccdash.yaml's `schema:`."""
+
+    @click.option(
+        "--schema",
+        type=click.Choice(SCHEMAS),
+        default=None,
+        help="classic (Grafana's JSON model) or v2 (a dashboard.grafana.app/v2 resource, "
+        "Grafana 13); default from ccdash.yaml's schema:, else classic.",
+    )
+    @functools.wraps(command)
+    def wrapper(config: Config, schema: str | None, **kwargs):
+        if schema:  # the flag wins over the project's and every instance's setting
+            instances = {n: replace(i, schema="") for n, i in config.instances.items()}
+            config = replace(config, schema=schema, instances=instances)
         return command(config, **kwargs)
 
     return wrapper

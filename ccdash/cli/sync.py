@@ -11,7 +11,7 @@ import click
 
 from ccdash.build.config import Config
 from ccdash.build.project import compile_project
-from ccdash.cli.options import dashboard_option, profile_options, progress
+from ccdash.cli.options import dashboard_option, profile_options, progress, schema_option
 from ccdash.errors import ConfigError
 
 
@@ -54,7 +54,7 @@ def grafana_options(command):
         from ccdash.sync.client import session_from_env, url_from_env
         from ccdash.sync.resource import connect
 
-        folder, org = None, None
+        folder, org, schema = None, None, config.schema
         if instance:
             if instance not in config.instances:
                 known = ", ".join(sorted(config.instances)) or "none"
@@ -63,13 +63,14 @@ def grafana_options(command):
                 )
             chosen = config.instances[instance]
             url, folder, org = url or chosen.url, chosen.folder or None, chosen.org
+            schema = chosen.schema or schema
         if insecure:
             click.echo("warning: TLS certificate verification is off (--insecure)", err=True)
         verify: bool | str = False if insecure else (ca_cert or True)
         session = session_from_env(os.environ, verify)
         if org is not None:
             session.headers["X-Grafana-Org-Id"] = str(org)
-        client = connect(url_from_env(url), session, timeout, api, org)
+        client = connect(url_from_env(url), session, timeout, api, org, schema)
         return command(config, client=client, folder=folder, **kwargs)
 
     return wrapper
@@ -85,6 +86,7 @@ def grafana_options(command):
 )
 @click.option("--yes", is_flag=True, help="Do not ask before pruning.")
 @profile_options
+@schema_option
 @grafana_options
 def push(
     config: Config,
@@ -110,7 +112,7 @@ def push(
     for target, group in groupby(
         sorted(dashboards, key=lambda d: folder or d.folder), key=lambda d: folder or d.folder
     ):
-        models = [d.model for d in group]
+        models = [client.document(d.model) for d in group]
         shown = progress("pushing") if len(models) > 3 else lambda x: x
         results += run(
             client, models, target, dry_run=dry_run, force=force, adopt=adopt, progress=shown
@@ -157,6 +159,7 @@ def push(
 @click.command()
 @dashboard_option
 @profile_options
+@schema_option
 @grafana_options
 def pull(config: Config, client, folder: str | None, uid: str | None) -> None:
     """Fetch the live dashboards ccdash manages into out/pulled/, with ConfigMaps and drift.
@@ -170,6 +173,7 @@ def pull(config: Config, client, folder: str | None, uid: str | None) -> None:
 @click.command()
 @dashboard_option
 @profile_options
+@schema_option
 @grafana_options
 def diff(config: Config, client, folder: str | None, uid: str | None) -> None:
     """Report drift between Grafana and the code; exit 1 when anything drifted."""
@@ -194,7 +198,7 @@ def _report_drift(config: Config, client, folder: str | None, uid: str | None, w
             continue
         if write:
             write_pulled(out, live["dashboard"], folder or desired.folder, config.kubernetes)
-        lines = drift(live["dashboard"], desired.model)
+        lines = drift(live["dashboard"], client.document(desired.model))
         drifted |= bool(lines)
         click.echo(f"{desired.uid}: " + ("in sync" if not lines else f"{len(lines)} differences"))
         for line in lines:
@@ -207,6 +211,7 @@ def _report_drift(config: Config, client, folder: str | None, uid: str | None, w
 @click.command()
 @dashboard_option
 @profile_options
+@schema_option
 @grafana_options
 def status(config: Config, client, folder: str | None, uid: str | None) -> None:
     """Per dashboard: live version, updated by/at, folder, managed by ccdash, provisioned."""

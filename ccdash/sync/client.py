@@ -114,6 +114,10 @@ class GrafanaClient:
         _, data = self._call("GET", "/api/health")
         return data
 
+    def document(self, model: dict) -> dict:
+        """What this client stores for a compiled classic model: the model itself."""
+        return model
+
     def get_dashboard(self, uid: str) -> dict | None:
         """{dashboard, meta}, or None when there is no dashboard with that uid."""
         status, data = self._call("GET", self._dashboard_path(uid))

@@ -95,7 +95,8 @@ def plan(
             uid,
             title,
             CONFLICT,
-            f"changed in Grafana since ccdash pushed it (by "
+            meta.get("converted")
+            or f"changed in Grafana since ccdash pushed it (by "
             f"{who}, version {meta.get('version')}); pull it or use --force",
             folder_uid,
             diff=diff,

@@ -11,15 +11,29 @@ from typing import Any
 
 from ccdash.build.compile import CompiledDashboard, render_json
 from ccdash.build.config import Kubernetes
-from ccdash.build.k8s import configmap_name, render_configmap
+from ccdash.build.k8s import configmap_name, configmap_of, render_configmap
 from ccdash.build.outputs import write_atomic
 from ccdash.sync.normalize import normalise
 
 
 def write_pulled(out: Path, live: dict[str, Any], folder: str, kube: Kubernetes) -> None:
+    """A v2 dashboard (read through the v2 API) is written as the resource `build` writes."""
     pulled = normalise(live)
-    dash = CompiledDashboard(Path(f"grafana:{pulled['uid']}"), pulled)
-    write_atomic(out / f"{dash.uid}.json", render_json(pulled))
-    write_atomic(
-        out / "k8s" / f"{configmap_name(dash.uid)}.yaml", render_configmap(dash, folder, kube)
-    )
+    uid = pulled["uid"]
+    cm_path = out / "k8s" / f"{configmap_name(uid)}.yaml"
+    if "elements" in pulled and "layout" in pulled:
+        from ccdash.build.v2 import API_VERSION
+
+        spec = {k: v for k, v in pulled.items() if k != "uid"}
+        doc = {
+            "apiVersion": API_VERSION,
+            "kind": "Dashboard",
+            "metadata": {"name": uid},
+            "spec": spec,
+        }
+        write_atomic(out / f"{uid}.json", render_json(doc))
+        write_atomic(cm_path, configmap_of(uid, f"grafana:{uid}", doc, folder, kube))
+        return
+    dash = CompiledDashboard(Path(f"grafana:{uid}"), pulled)
+    write_atomic(out / f"{uid}.json", render_json(pulled))
+    write_atomic(cm_path, render_configmap(dash, folder, kube))

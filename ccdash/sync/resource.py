@@ -32,7 +32,9 @@ from ccdash.sync.client import (
 from ccdash.sync.normalize import MARKER, VOLATILE
 
 GROUP = "dashboard.grafana.app"
-VERSION = "v1beta1"  # the classic JSON as spec
+# The versions that carry each schema, preferred first: Grafana 13 graduated
+# v1beta1 to v1 (the classic JSON as spec) and serves v2 (dynamic dashboards).
+VERSIONS = {"classic": ("v1", "v1beta1"), "v2": ("v2",)}
 FOLDER = "grafana.app/folder"
 MANAGED_BY = "grafana.app/managedBy"
 MANAGER_ID = "grafana.app/managerId"
@@ -46,22 +48,41 @@ OUR_KIND, OUR_ID = "kubectl", "ccdash"
 
 
 def connect(
-    url: str, session: requests.Session, timeout: float, api: str = "auto", org: int | None = None
+    url: str,
+    session: requests.Session,
+    timeout: float,
+    api: str = "auto",
+    org: int | None = None,
+    schema: str = "classic",
 ) -> GrafanaClient:
-    """The client for the API this Grafana offers: discovered unless `api` forces one."""
+    """The client for the API this Grafana offers: discovered unless `api` forces one.
+
+    The v2 schema exists only as a resource, so it needs the resource API.
+    """
     classic = GrafanaClient(url, session, timeout)
     if api == "classic":
-        return classic
-    status, data = classic._call("GET", f"/apis/{GROUP}")
-    versions = {v.get("version") for v in data.get("versions", [])} if status == 200 else set()
-    if VERSION not in versions:
-        if api == "resource":
+        if schema == "v2":
             raise GrafanaError(
-                f"Grafana at {url} does not serve /apis/{GROUP}/{VERSION} (HTTP {status}); "
-                "it is older than 12 or the API is off: use --api classic"
+                "the v2 schema is stored only through the resource API: drop --api classic"
             )
         return classic
-    return ResourceClient(url, session, timeout, _namespace(classic, org))
+    status, data = classic._call("GET", f"/apis/{GROUP}")
+    offered = {v.get("version") for v in data.get("versions", [])} if status == 200 else set()
+    version = next((v for v in VERSIONS[schema] if v in offered), None)
+    if version is None:
+        if api == "resource" or schema == "v2":
+            wanted = " or ".join(f"/apis/{GROUP}/{v}" for v in VERSIONS[schema])
+            raise GrafanaError(
+                f"Grafana at {url} does not serve {wanted} (HTTP {status}"
+                f"{', offers ' + ', '.join(sorted(offered)) if offered else ''}); "
+                + (
+                    "v2 dashboards need Grafana 13: build the classic schema"
+                    if schema == "v2"
+                    else "it is older than 12 or the API is off: use --api classic"
+                )
+            )
+        return classic
+    return ResourceClient(url, session, timeout, _namespace(classic, org), version)
 
 
 def _namespace(client: GrafanaClient, org: int | None) -> str:
@@ -74,10 +95,18 @@ def _namespace(client: GrafanaClient, org: int | None) -> str:
 
 
 class ResourceClient(GrafanaClient):
-    def __init__(self, url: str, session: requests.Session, timeout: float, namespace: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        session: requests.Session,
+        timeout: float,
+        namespace: str,
+        version: str = "v1beta1",
+    ) -> None:
         super().__init__(url, session, timeout)
         self.namespace = namespace
-        self.base = f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/dashboards"
+        self.version = version
+        self.base = f"/apis/{GROUP}/{version}/namespaces/{namespace}/dashboards"
         self._read: dict[str, str] = {}  # uid -> resourceVersion last read
         self._lock = threading.Lock()
 
@@ -103,11 +132,17 @@ class ResourceClient(GrafanaClient):
             "provisioned": False,
         }
         conversion = (data.get("status") or {}).get("conversion") or {}
-        stored = str(conversion.get("storedVersion") or VERSION)
-        if conversion.get("failed") or not stored.startswith("v1"):
+        stored = str(conversion.get("storedVersion") or self.version)
+        if conversion.get("failed") or (stored.startswith("v2") and self.version.startswith("v1")):
             meta["unreadable"] = (
                 f"stored in Grafana as a {stored} dashboard (saved as v2 in the UI?); "
-                f"reading it as {VERSION} would lose it, so ccdash leaves it alone"
+                f"reading it as {self.version} would lose it, so ccdash leaves it alone"
+            )
+        elif stored[:2] != self.version[:2]:
+            # Converted on read: what ccdash compares is Grafana's conversion, not what it wrote.
+            meta["converted"] = (
+                f"stored in Grafana as {stored}, not the {self.version} ccdash pushes; "
+                "saving replaces it in the new schema: use --force"
             )
         kind, manager = annotations.get(MANAGED_BY), annotations.get(MANAGER_ID)
         if (kind, manager) == (OUR_KIND, OUR_ID):
@@ -136,7 +171,7 @@ class ResourceClient(GrafanaClient):
         with self._lock:
             seen = self._read.get(uid)
         body = {
-            "apiVersion": f"{GROUP}/{VERSION}",
+            "apiVersion": f"{GROUP}/{self.version}",
             "kind": "Dashboard",
             "metadata": metadata,
             "spec": spec,
@@ -152,6 +187,13 @@ class ResourceClient(GrafanaClient):
             raise SaveRefused(f"{uid}: {error_message(data)}")
         self._expect(status, data, f"save dashboard {uid}")
         return data
+
+    def document(self, model: dict) -> dict:
+        if self.version.startswith("v2"):
+            from ccdash.build import v2
+
+            return {**v2.spec(model, model["uid"]), "uid": model["uid"]}
+        return model
 
     def _dashboard_path(self, uid: str) -> str:
         return f"{self.base}/{uid}"
