@@ -22,6 +22,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,6 +72,7 @@ class GrafanaState:
         unified_storage: bool = False,
         resource_api: bool = False,
         namespace: str = "default",
+        converter: Callable[[dict], dict] | None = None,
     ) -> None:
         self.token = token
         # What /api/health reports; before 11.3 titles are unique per folder.
@@ -82,6 +84,9 @@ class GrafanaState:
         # (`default` for org 1 on-prem, `stacks-<id>` on Grafana Cloud).
         self.resource_api = resource_api
         self.namespace = namespace
+        # Grafana converts a classic dashboard read through v2; the emulator
+        # converts only with the function a test gives it, else fails the read.
+        self.converter = converter
         self.resource_counter = 1
         self.viewer_token = viewer_token
         self.dashboards: dict[str, Stored] = {}
@@ -113,7 +118,9 @@ class GrafanaState:
             dashboard = copy.deepcopy(stored.dashboard)
             change(dashboard)
             dashboard.pop("ccdash", None)
+            schema = stored.stored_version  # the UI saves in the schema it loaded
             self._save(stored, dashboard, stored.folder_uid, "alice")
+            stored.stored_version = schema
 
     def ui_save_as_v2(self, uid: str, spec: dict) -> None:
         """A person saves the dashboard in the UI as a v2 (dynamic) dashboard."""

@@ -164,15 +164,15 @@ def _object(state, stored: Stored, version: str) -> dict[str, Any]:
     spec = {k: v for k, v in stored.dashboard.items() if k not in ("id", "uid", "version")}
     status: dict[str, Any] = {}
     if not same_schema(stored.stored_version, version):
-        # The emulator converts nothing: a strict stand-in for a conversion that failed.
-        status = {
-            "conversion": {
-                "failed": True,
-                "storedVersion": stored.stored_version,
-                "error": f"cannot convert a {stored.stored_version} dashboard to {version}",
-            }
-        }
-        spec = {"title": stored.dashboard.get("title", "")}
+        upgrade = stored.stored_version.startswith("v1") and version.startswith("v2")
+        conversion = {"storedVersion": stored.stored_version, "failed": True}
+        if upgrade and state.converter is not None:
+            spec = state.converter({**spec, "uid": stored.dashboard["uid"]})
+            conversion["failed"] = False
+        else:  # a strict stand-in for a conversion that failed
+            conversion["error"] = f"cannot convert a {stored.stored_version} dashboard to {version}"
+            spec = {"title": stored.dashboard.get("title", "")}
+        status = {"conversion": conversion}
     return {
         "apiVersion": f"{GROUP}/{version}",
         "kind": "Dashboard",

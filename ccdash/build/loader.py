@@ -11,6 +11,7 @@ them, which is what a person editing a dashboard needs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import traceback
 from collections.abc import Callable
@@ -77,18 +78,34 @@ def profile_for(pack: Pack, config: Config, overrides: bool = True) -> Any:
     return pack.build_profile(settings, where)
 
 
+# The content files' (path, mtime, size) when they were last imported, per project.
+_imported: dict[Path, frozenset] = {}
+
+
 def _use_project(root: Path) -> None:
-    """Put the project first on sys.path and drop content modules of another project."""
+    """Put the project first on sys.path; drop content modules of another project, and all
+    of them when a content file changed since they were imported (a long-lived process,
+    such as a test run or a watcher, must build what is on disk, not what it imported)."""
     if str(root) in sys.path:
         sys.path.remove(str(root))
     sys.path.insert(0, str(root))
+    files = frozenset(
+        (str(f), f.stat().st_mtime_ns, f.stat().st_size)
+        for package in CONTENT_PACKAGES
+        for f in (root / package).rglob("*.py")
+    )
+    changed = _imported.get(root, files) != files
+    if changed:  # a .pyc is checked by whole-second mtime and size: an edit within a second
+        for path, _, _ in files - _imported[root]:  # of the import would reuse it
+            Path(importlib.util.cache_from_source(path)).unlink(missing_ok=True)
+    _imported[root] = files
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] not in CONTENT_PACKAGES:
             continue
         origin = getattr(module, "__file__", None) or next(
             iter(getattr(module, "__path__", []) or []), None
         )
-        if origin is None or not Path(origin).resolve().is_relative_to(root):
+        if changed or origin is None or not Path(origin).resolve().is_relative_to(root):
             del sys.modules[name]
     importlib.invalidate_caches()
 
