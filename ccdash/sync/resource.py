@@ -1,4 +1,4 @@
-"""The Kubernetes-style dashboard API (`/apis/dashboard.grafana.app/v1beta1`, Grafana 12+).
+"""The Kubernetes-style dashboard API (`/apis/dashboard.grafana.app/v1beta1|v1|v2`, Grafana 12+).
 
 Grafana 13 deprecates the classic `/api/dashboards` in its favour. This
 client answers in the classic shape (`{dashboard, meta}`), so planning,
