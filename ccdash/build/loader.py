@@ -90,9 +90,10 @@ def _use_project(root: Path) -> None:
         sys.path.remove(str(root))
     sys.path.insert(0, str(root))
     files = frozenset(
-        (str(f), f.stat().st_mtime_ns, f.stat().st_size)
+        (str(f), stat.st_mtime_ns, stat.st_size)
         for package in CONTENT_PACKAGES
         for f in (root / package).rglob("*.py")
+        for stat in (f.stat(),)
     )
     changed = _imported.get(root, files) != files
     if changed:  # a .pyc is checked by whole-second mtime and size: an edit within a second

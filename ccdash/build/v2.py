@@ -22,7 +22,6 @@ from typing import Any
 from ccdash.build.sdk import JSONEncoder, dashboardv2, dashboardv2_models
 from ccdash.errors import DashboardError
 
-API_VERSION = "dashboard.grafana.app/v2"
 # Grafana's marker for a query variable whose classic query was a bare string.
 LEGACY_STRING = "__legacyStringValue"
 GRID_ROW_HEIGHT = 1
@@ -77,9 +76,14 @@ class _Built:
 
 
 def manifest(model: dict[str, Any], where: str) -> dict[str, Any]:
-    """The v2 resource for file provisioning and `out/`: name = uid, no folder annotation
-    (file provisioning refuses one that differs from its provider's folder)."""
-    built = dashboardv2.manifest(model["uid"], _dashboard(model, where)).build()
+    """The v2 resource for file provisioning and `out/`."""
+    return resource(model["uid"], spec(model, where))
+
+
+def resource(name: str, spec_json: dict[str, Any]) -> dict[str, Any]:
+    """A v2 spec as a resource: name = uid, no folder annotation (file provisioning
+    refuses one that differs from its provider's folder). `pull` writes the same."""
+    built = dashboardv2.manifest(name, _Built(spec_json)).build()
     return json.loads(json.dumps(built, cls=JSONEncoder))
 
 

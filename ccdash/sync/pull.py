@@ -22,15 +22,9 @@ def write_pulled(out: Path, live: dict[str, Any], folder: str, kube: Kubernetes)
     uid = pulled["uid"]
     cm_path = out / "k8s" / f"{configmap_name(uid)}.yaml"
     if "elements" in pulled and "layout" in pulled:
-        from ccdash.build.v2 import API_VERSION
+        from ccdash.build import v2
 
-        spec = {k: v for k, v in pulled.items() if k != "uid"}
-        doc = {
-            "apiVersion": API_VERSION,
-            "kind": "Dashboard",
-            "metadata": {"name": uid},
-            "spec": spec,
-        }
+        doc = v2.resource(uid, {k: v for k, v in pulled.items() if k != "uid"})
         write_atomic(out / f"{uid}.json", render_json(doc))
         write_atomic(cm_path, configmap_of(uid, f"grafana:{uid}", doc, folder, kube))
         return
