@@ -10,14 +10,14 @@ from agents import claude_code
 from agents.claude_code.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, Profile
 from ccdash.build.loader import BuildContext
 from ccdash.build.sdk import dashboard
+from dashboards._claude_code import ATTRIBUTION_UID, FLAGSHIP_UID, recording_rules, variables
 from panels import (
     CACHE_THRESHOLDS,
     FULL,
-    PROMETHEUS_VAR,
     TEMPO,
-    TEMPO_VAR,
     THIRD,
     bar_gauge_panel,
+    dashboard_link,
     heatmap_panel,
     house_dashboard,
     notional,
@@ -30,13 +30,12 @@ from panels import (
     transformation,
     value_field,
 )
-from panels.variables import datasource_variable, filter_variable, source_variables
+from queries import alerts
 from queries import claude_code as q
 from queries import spans, traces
-from queries.filters import filters
-from queries.rules import recording_rules as rule_groups
 
-UID = "claude-code"
+UID = FLAGSHIP_UID
+__all__ = ["PACK", "UID", "alerting_rules", "build", "recording_rules"]
 PACK = claude_code.PACK
 SESSION_POINTS = 150
 TITLE = "Claude Code"
@@ -58,7 +57,7 @@ def build(ctx: BuildContext) -> dashboard.Dashboard:
         "Claude Code usage from its OpenTelemetry metrics and traces; "
         "costs are notional list-price estimates.",
         ["claude-code"],
-    )
+    ).link(dashboard_link("Where the spend comes from", ATTRIBUTION_UID))
     for variable in variables(ctx):
         board = board.with_variable(variable)
     for title, panels in rows(p):
@@ -68,26 +67,9 @@ def build(ctx: BuildContext) -> dashboard.Dashboard:
     return board
 
 
-def recording_rules(ctx: BuildContext) -> list[dict]:
-    """The rule groups this dashboard's queries read (none when built for raw counters)."""
-    return rule_groups(ctx.profile) if ctx.profile.recording_rules else []
-
-
-def variables(ctx: BuildContext) -> list:
-    p = ctx.profile
-    result = [
-        datasource_variable(PROMETHEUS_VAR, "Prometheus", "prometheus", ctx.prometheus_default),
-        datasource_variable(TEMPO_VAR, "Tempo", "tempo", ctx.tempo_default),
-    ]
-    # user and model come from the token counter; the attribution label from
-    # session.count, which every session has.
-    source = {"user_id": "tokens", "model": "tokens"}
-    for f in filters(p):
-        metric = p.metric(source.get(f.label, "session"))
-        result.append(filter_variable(f.variable, f.title, f"label_values({metric}, {f.label})"))
-    if p.recording_rules:
-        result += source_variables([group["name"] for group in rule_groups(p)])
-    return result
+def alerting_rules(ctx: BuildContext) -> list[dict]:
+    """Spend, cache and pipeline alerts (rules/claude-code.alerts.yml), tuned by ccdash.yaml."""
+    return alerts.alerting_rules(ctx.profile, ctx.alerts)
 
 
 def rows(p: Profile) -> list[tuple[str, list]]:

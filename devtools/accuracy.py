@@ -73,3 +73,31 @@ def query(
     if result.error:
         raise ValueError(f"{result.error}: {expr}")
     return instant_value(result) if label is None else instant_by(result, label)
+
+
+TOLERANCE_PCT = 1.0
+
+
+def within(figure: Figure, tolerance: float = TOLERANCE_PCT) -> bool:
+    return figure.error_pct is not None and abs(figure.error_pct) <= tolerance
+
+
+def unexcused(
+    measured: list[Figure], visible: list[Figure], tolerance: float = TOLERANCE_PCT
+) -> list[str]:
+    """Figures off the truth by more than the tolerance, unless invisible resets explain it.
+
+    `visible` are the same figures against the truth minus what invisible
+    counter resets hide from every PromQL query; a figure is excused only
+    when it is within tolerance of that and that differs from the truth (a
+    resume really hid something).
+    """
+    bad = []
+    for f, v in zip(measured, visible, strict=True):
+        assert f.name == v.name
+        if within(f, tolerance):
+            continue
+        if v.truth != f.truth and within(v, tolerance):
+            continue
+        bad.append(f"{f.name}: truth {f.truth} measured {f.measured} ({f.error_pct}%)")
+    return bad

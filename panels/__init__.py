@@ -66,6 +66,18 @@ def house_dashboard(title: str, uid: str, description: str, tags: list[str]):
     )
 
 
+def dashboard_link(title: str, uid: str):
+    """A link to another dashboard that keeps the time range and the filters chosen."""
+    return (
+        dashboard.DashboardLink(title)
+        .type(dashboard_models.DashboardLinkType.LINK)
+        .url(f"/d/{uid}")
+        .icon("dashboard")
+        .keep_time(True)
+        .include_vars(True)
+    )
+
+
 # --- targets ---------------------------------------------------------------
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from agents.claude_code.telemetry import TOKEN_TYPES, Profile
 from queries.common import (
+    ATTRIBUTION_LEVELS,
     INTERVAL,
     INTERVAL_MINUTES,
     RANGE,
     SESSION,
+    SESSION_AGENT,
     USER,
     activity,
     interval_total,
@@ -37,26 +39,36 @@ def token_matchers(p: Profile, *types: str) -> dict[str, str]:
 PROMPT_TYPES = ("input", "cacheRead", "cacheCreation")
 # Token selections recorded as series of their own, so that a query reads one
 # series per group rather than one per token type: the session tables read
-# thousands of sessions, and prompt tokens divide every ratio. (The user
-# level also keeps the token type, for any other selection.)
+# thousands of sessions, and prompt tokens divide every ratio. The user level
+# also keeps the token type, for any other selection; every other level has
+# only its views. Cache creation per session is what the cache-busting alert reads.
+ALL = {"": TOKEN_TYPES}
+CACHE = {"cache_read": ("cacheRead",), "prompt": PROMPT_TYPES}
 TOKEN_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
     USER: {"prompt": PROMPT_TYPES},
-    SESSION: {"": TOKEN_TYPES, "cache_read": ("cacheRead",), "prompt": PROMPT_TYPES},
+    SESSION: {**ALL, **CACHE, "cache_creation": ("cacheCreation",)},
+    **{level: ALL for level in ATTRIBUTION_LEVELS},
+    # The dashboard's cache hit ratios by agent and by MCP server.
+    "agent": {**ALL, **CACHE},
+    "mcp": {**ALL, **CACHE},
+    SESSION_AGENT: CACHE,
 }
 
 
-def _tokens(p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *types: str) -> str:
+def tokens(
+    p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, *types: str, **matchers: str
+) -> str:
     if p.recording_rules:
-        level = level_for(labels)
+        level = level_for(p, "tokens", [*labels, *matchers])
         wanted = set(types or TOKEN_TYPES)
         views = TOKEN_VIEWS.get(level, {}).items()
         view = next((v for v, chosen in views if set(chosen) == wanted), None)
         if view is not None:
             raw = token_matchers(p, *types)
-            return window_total(p, "tokens", labels, window, view, raw_matchers=raw)
-        if level == SESSION:
-            raise ValueError(f"no per-session token view records {sorted(wanted)}: add one")
-    return window_total(p, "tokens", labels, window, **token_matchers(p, *types))
+            return window_total(p, "tokens", labels, window, view, raw_matchers=raw, **matchers)
+        if level != USER:
+            raise ValueError(f"no {level} token view records {sorted(wanted)}: add one")
+    return window_total(p, "tokens", labels, window, **token_matchers(p, *types), **matchers)
 
 
 def token_view_rules(p: Profile) -> list[dict[str, str]]:
@@ -68,12 +80,16 @@ def token_view_rules(p: Profile) -> list[dict[str, str]]:
     ]
 
 
-def _cache_ratio(
-    p: Profile, labels: tuple[str, ...] = (), window: str = RANGE, min_prompt: int = 0
+def cache_ratio(
+    p: Profile,
+    labels: tuple[str, ...] = (),
+    window: str = RANGE,
+    min_prompt: int = 0,
+    **matchers: str,
 ) -> str:
     """Cache reads over prompt tokens; `min_prompt` drops groups with a smaller prompt."""
-    read = _tokens(p, labels, window, "cacheRead")
-    prompt = _tokens(p, labels, window, *PROMPT_TYPES)
+    read = tokens(p, labels, window, "cacheRead", **matchers)
+    prompt = tokens(p, labels, window, *PROMPT_TYPES, **matchers)
     if min_prompt:  # a filter on the divisor, so the prompt is summed once
         prompt = f"({prompt} >= {min_prompt})"
     return f"{read} / {prompt}"
@@ -87,7 +103,7 @@ def cost_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
 
 
 def tokens_total(p: Profile, labels: tuple[str, ...] = ()) -> str:
-    return _tokens(p, labels)
+    return tokens(p, labels)
 
 
 def sessions(p: Profile, window: str = RANGE) -> str:
@@ -100,7 +116,7 @@ def active_users(p: Profile) -> str:
 
 
 def cache_hit_ratio(p: Profile) -> str:
-    return _cache_ratio(p)
+    return cache_ratio(p)
 
 
 def cost_per_session(p: Profile) -> str:
@@ -147,7 +163,7 @@ def top_sessions_tokens(p: Profile) -> str:
 
 
 def top_sessions_cache_ratio(p: Profile) -> str:
-    return f"({_cache_ratio(p, ('session_id',))}) and on (session_id) {_top_session_ids(p)}"
+    return f"({cache_ratio(p, ('session_id',))}) and on (session_id) {_top_session_ids(p)}"
 
 
 # --- Tokens and cache -----------------------------------------------------
@@ -163,11 +179,11 @@ def tokens_by_model(p: Profile) -> str:
 
 
 def cache_hit_ratio_over_time(p: Profile) -> str:
-    return _cache_ratio(p, window=INTERVAL)
+    return cache_ratio(p, window=INTERVAL)
 
 
 def lowest_cache_sessions(p: Profile) -> str:
-    ratio = _cache_ratio(p, ("session_id",), min_prompt=LOW_CACHE_MIN_TOKENS)
+    ratio = cache_ratio(p, ("session_id",), min_prompt=LOW_CACHE_MIN_TOKENS)
     return f"bottomk({TOP_SESSIONS}, {ratio})"
 
 
@@ -177,8 +193,8 @@ def cache_creation_vs_read(p: Profile) -> str:
 
 
 def output_input_ratio(p: Profile) -> str:
-    output = _tokens(p, (), INTERVAL, "output")
-    prompt = _tokens(p, (), INTERVAL, *PROMPT_TYPES)
+    output = tokens(p, (), INTERVAL, "output")
+    prompt = tokens(p, (), INTERVAL, *PROMPT_TYPES)
     return f"{output} / {prompt}"
 
 

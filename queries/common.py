@@ -23,6 +23,7 @@ from agents.claude_code.telemetry import Profile
 from ccdash.build.counters import (
     SOURCE_RAW,
     SOURCE_RULES,
+    by,
     fresh_growth,
     gate,
     level_rule,
@@ -45,6 +46,19 @@ RULE_INTERVAL = "15s"
 # which drop the per-session labels: at fleet scale a panel's cost is the
 # number of series it touches, and a 7-day range holds thousands of sessions.
 SESSION, SESSION_MODEL, USER = "session", "session_model", "user"
+# Session starts by how the process began, and each session's subagents.
+SESSION_START, SESSION_AGENT = "session_start", "session_agent"
+# The attribution dashboard's breakdowns, each level keeping labels whose
+# product stays small (a plugin comes with its skill or MCP server, a tool
+# with its server; effort and speed are session settings) and the model,
+# never all of them at once: four levels rather than seven keep the tokens
+# group within Mimir's default of 20 rules a group.
+ATTRIBUTION_LEVELS: dict[str, tuple[str, ...]] = {
+    "agent": ("agent_name", "model"),
+    "extension": ("skill_name", "plugin_name", "model"),
+    "mcp": ("mcp_server_name", "mcp_tool_name", "model"),
+    "effort_speed": ("effort", "speed", "model"),
+}
 
 
 # What panels break each metric down by, per level, besides the user and
@@ -54,7 +68,7 @@ SESSION, SESSION_MODEL, USER = "session", "session_model", "user"
 # the whole session's, across models, which halves the series they read.
 BREAKDOWNS: dict[str, dict[str, tuple[str, ...]]] = {
     USER: {
-        "lines": ("type",),
+        "lines": ("type", "model"),
         "pull_requests": (),
         "commits": (),
         "cost": ("model", "query_source"),
@@ -67,6 +81,9 @@ BREAKDOWNS: dict[str, dict[str, tuple[str, ...]]] = {
         "cost": ("session_id",),
         "tokens": ("session_id",),
     },
+    **{level: {"cost": labels, "tokens": labels} for level, labels in ATTRIBUTION_LEVELS.items()},
+    SESSION_START: {"session": ("session_id", "start_type")},
+    SESSION_AGENT: {"cost": ("session_id", "agent_name"), "tokens": ("session_id", "agent_name")},
     # The models of each session, for the table that lists them.
     SESSION_MODEL: {"cost": ("session_id", "model")},
 }
@@ -98,14 +115,20 @@ def rule_name(p: Profile, key: str, level: str, view: str = "") -> str:
     return f"ccdash:{p.metric(key)}:{operation}_by_{level}"
 
 
-def gated(name: str, parts: list[str], source: str, p: Profile) -> str:
-    """`name{parts}`, or with rules `{<name matched through the source variable>, parts}`.
+def gated(name: str, parts: list[str], source: str, switched: bool) -> str:
+    """`name{parts}`, or when `switched` (a dashboard with rules)
+    `{<name matched through the source variable>, parts}`.
 
     (Prometheus refuses a name set twice, so the gated name is the matcher.)
     """
-    if p.recording_rules:
+    if switched:
         return f"{{{', '.join([gate(name, source), *parts])}}}"
-    return f"{name}{{{', '.join(parts)}}}"
+    return f"{name}{{{', '.join(parts)}}}" if parts else name
+
+
+def _switched(p: Profile) -> bool:
+    """Whether selectors go through the dashboard's source variables."""
+    return p.recording_rules and p.in_grafana
 
 
 def selector(
@@ -118,12 +141,12 @@ def selector(
     Extra matchers are written as given (`type='="input"'`).
     """
     labels = p.labels_of(key) if raw else rule_labels(p, key, level, view)
-    parts = [matcher(f) for f in filters(p) if f.label in labels]
+    parts = [matcher(f) for f in filters(p) if f.label in labels and p.in_grafana]
     parts += [f"{label}{m}" for label, m in matchers.items()]
     if raw:
-        return gated(p.metric(key), parts, SOURCE_RAW, p)
+        return gated(p.metric(key), parts, SOURCE_RAW, _switched(p))
     _require_kept(p, key, level, view, matchers)
-    return gated(rule_name(p, key, level, view), parts, SOURCE_RULES, p)
+    return gated(rule_name(p, key, level, view), parts, SOURCE_RULES, _switched(p))
 
 
 def _require_kept(p: Profile, key: str, level: str, view: str, labels) -> None:
@@ -136,11 +159,13 @@ def _require_kept(p: Profile, key: str, level: str, view: str, labels) -> None:
         )
 
 
-def level_for(labels: tuple[str, ...]) -> str:
-    """The cheapest recorded level that can group by these labels."""
-    if "session_id" not in labels:
-        return USER
-    return SESSION_MODEL if "model" in labels else SESSION
+def level_for(p: Profile, key: str, labels) -> str:
+    """The cheapest recorded level of a metric that keeps these labels (BREAKDOWNS'
+    order: per user first, per session and model last)."""
+    for level, kept in BREAKDOWNS.items():
+        if key in kept and set(labels) <= set(rule_labels(p, key, level)):
+            return level
+    raise ValueError(f"no recorded level of {key} keeps {sorted(labels)}: add one to BREAKDOWNS")
 
 
 def window_total(
@@ -160,9 +185,11 @@ def window_total(
     raw_sel = selector(p, key, raw=True, **(raw_matchers or {}), **matchers)
     recorded = None
     if p.recording_rules:
-        level = level_for(labels)
+        level = level_for(p, key, [*labels, *matchers])
         _require_kept(p, key, level, view, labels)
         recorded = selector(p, key, level=level, view=view, **matchers)
+        if not p.in_grafana:
+            return f"sum{by(*labels)} (sum_over_time({recorded}[{window}]))"
     return window_growth(raw_sel, recorded, labels, window)
 
 
@@ -192,7 +219,7 @@ def activity(p: Profile, window: str = RANGE) -> str:
         return changed
     kept = rule_labels(p, "session", SESSION)
     parts = [matcher(f) for f in filters(p) if f.label in kept]
-    recorded = gated(activity_name(p), parts, SOURCE_RULES, p)
+    recorded = gated(activity_name(p), parts, SOURCE_RULES, _switched(p))
     return f"(count_over_time({recorded}[{window}]) or {changed})"
 
 

@@ -49,8 +49,8 @@ def selector(p: Profile, key: str, *, raw: bool = False, **matchers: str) -> str
     parts = [matcher(f) for f in filters(p) if f.label in labels]
     parts += [f"{label}{m}" for label, m in matchers.items()]
     if raw:
-        return gated(p.metric(key), parts, SOURCE_RAW, p)
-    return gated(rule_name(p, key), parts, SOURCE_RULES, p)
+        return gated(p.metric(key), parts, SOURCE_RAW, p.recording_rules)
+    return gated(rule_name(p, key), parts, SOURCE_RULES, p.recording_rules)
 
 
 def window_total(

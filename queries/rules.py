@@ -12,9 +12,12 @@ from ccdash.build.counters import counter_group
 from queries import spans
 from queries.claude_code import token_view_rules
 from queries.common import (
+    ATTRIBUTION_LEVELS,
     RULE_INTERVAL,
     SESSION,
+    SESSION_AGENT,
     SESSION_MODEL,
+    SESSION_START,
     USER,
     activity_rule,
     level_growth_rule,
@@ -30,12 +33,19 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+COST_LEVELS = (USER, SESSION, *ATTRIBUTION_LEVELS, SESSION_AGENT, SESSION_MODEL)
+
+
 def recording_rules(p: Profile) -> list[dict]:
-    """The rule groups the dashboard relies on when `p.recording_rules` is on."""
+    """The rule groups Claude Code's dashboards rely on when `p.recording_rules` is on."""
     derived = {
-        "cost": [level_growth_rule(p, "cost", level) for level in (USER, SESSION, SESSION_MODEL)],
+        "cost": [level_growth_rule(p, "cost", level) for level in COST_LEVELS],
         "tokens": [level_growth_rule(p, "tokens", USER), *token_view_rules(p)],
-        "activity": [level_growth_rule(p, "active_time", USER), activity_rule(p)],
+        "activity": [
+            level_growth_rule(p, "active_time", USER),
+            level_growth_rule(p, "session", SESSION_START),
+            activity_rule(p),
+        ],
         "code": [level_growth_rule(p, key, USER) for key in GROUPS["code"]],
     }
     groups = [

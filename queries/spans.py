@@ -49,8 +49,8 @@ def _span_selector(p: Profile, metric: str, span: str, recorded: bool, **matcher
         parts.append(model_matcher(p))
     parts += [f"{label}{m}" for label, m in matchers.items()]
     if recorded:  # the rule keeps Claude Code's services only
-        return gated(span_rule_name(metric), parts, SOURCE_RULES, p)
-    return gated(metric, [_claude_code_services(p), *parts], SOURCE_RAW, p)
+        return gated(span_rule_name(metric), parts, SOURCE_RULES, p.recording_rules)
+    return gated(metric, [_claude_code_services(p), *parts], SOURCE_RAW, p.recording_rules)
 
 
 def _summed(

@@ -22,6 +22,7 @@ from devtools.workspace import copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = "claude-code"
+ATTRIBUTION = "claude-code-attribution"
 # Loaded scenarios, kept between runs under a key of their whole content
 # (devtools.load.load_cached); `make clean` removes them.
 TSDB_CACHE = Path(os.environ.get("CCDASH_TSDB_CACHE", ROOT / ".cache" / "tsdb"))
@@ -101,7 +102,8 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def serve(tmp_path_factory):
-    """serve(name, rules=True, rules_from_hour=None) -> (loaded scenario, client, flagship model).
+    """serve(name, rules=True, rules_from_hour=None, alerts=False) -> (loaded scenario, client,
+    flagship model); `alerts` also records the rules the alerts read (their `record` rules).
 
     Each scenario is generated, backfilled and served by a real Prometheus on
     loopback once per test session, then shared by every test that asks.
@@ -113,11 +115,13 @@ def serve(tmp_path_factory):
     served = {}
     with ExitStack() as stack:
 
-        def get(name: str, rules: bool = True, rules_from_hour: float | None = None):
+        def get(name: str, rules: bool = True, rules_from_hour: float | None = None, alerts=False):
             """`rules_from_hour`: rules loaded that long after the history began."""
-            key = (name, rules, rules_from_hour)
+            key = (name, rules, rules_from_hour, alerts)
             if key not in served:
                 groups = project.dashboard(FLAGSHIP).rule_groups if rules else []
+                if alerts:
+                    groups = groups + recording_part(project.dashboard(FLAGSHIP).alert_groups)
                 scenario = scenarios.get(name)
                 late = None if rules_from_hour is None else scenario.start + rules_from_hour * 3600
                 workdir = tmp_path_factory.mktemp(f"{name}-{'rules' if rules else 'raw'}")
@@ -132,11 +136,22 @@ def serve(tmp_path_factory):
         yield get
 
 
+def recording_part(groups: list[dict]) -> list[dict]:
+    """The recording rules of rule groups that also hold alerts."""
+    kept = [{**g, "rules": [r for r in g["rules"] if "record" in r]} for g in groups]
+    return [g for g in kept if g["rules"]]
+
+
 def flagship_for(**settings) -> dict:
     """The flagship dashboard built with some profile settings changed (as `--set` would)."""
     return flagship_build(**settings).model
 
 
 def flagship_build(**settings) -> BuiltDashboard:
+    return built(FLAGSHIP, **settings)
+
+
+def built(uid: str, **settings) -> BuiltDashboard:
+    """A dashboard of the repository, built with some profile settings changed."""
     config = load(ROOT).with_overrides(**settings)
-    return compile_project(config, FLAGSHIP).dashboard(FLAGSHIP)
+    return compile_project(config, uid).dashboard(uid)

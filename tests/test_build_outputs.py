@@ -36,10 +36,10 @@ def test_build_writes_json_and_configmaps(project):
     assert json.loads(cm["data"]["claude-code.json"]) == model
     kustomization = yaml.safe_load((project / "k8s/kustomization.yaml").read_text())
     # One ConfigMap per dashboard, one PrometheusRule per dashboard with rules.
-    built = compile_project(load(project)).dashboards
+    built = compile_project(load(project))
     assert kustomization["resources"] == sorted(
-        [f"dashboards/grafana-dashboard-{d.uid}.yaml" for d in built]
-        + [f"rules/ccdash-{d.uid}.yaml" for d in built if d.rule_groups]
+        [f"dashboards/grafana-dashboard-{d.uid}.yaml" for d in built.dashboards]
+        + [f"rules/ccdash-{uid}.yaml" for uid in built.rule_files()]
     )
     assert {
         "dashboards/grafana-dashboard-claude-code.yaml",
@@ -54,9 +54,9 @@ def test_build_is_deterministic(project, tmp_path):
         path.unlink()
     assert run(project, "build").exit_code == 0
     assert snapshot(project) == first
-    # Per dashboard its JSON and ConfigMap, a PrometheusRule if it reads rules; a kustomization.
-    built = compile_project(load(project)).dashboards
-    assert len(first) == 2 * len(built) + sum(bool(d.rule_groups) for d in built) + 1
+    # Per dashboard its JSON and ConfigMap, a PrometheusRule per rule file; a kustomization.
+    built = compile_project(load(project))
+    assert len(first) == 2 * len(built.dashboards) + len(built.rule_files()) + 1
 
 
 def test_build_in_a_fresh_process_with_warnings_as_errors(project):
@@ -126,15 +126,19 @@ def test_profile_flag_changes_metric_names(project):
     assert "record: ccdash:claude_code_cost_usage:growth_by_user" in rules
     result = run(project, "build", "--profile", "mimir", "--raw")
     assert result.exit_code == 0, result.output
+    built = compile_project(load(project).with_overrides(naming="mimir", recording_rules=False))
     text = (project / "out/dashboards/claude-code.json").read_text()
     assert "last_over_time(claude_code_cost_usage{" in text
     assert not (project / "rules/claude-code.rules.yml").exists()
-    # No rules, no PrometheusRule: removed from k8s/ and from the kustomization.
-    assert not (project / "k8s/rules/ccdash-claude-code.yaml").exists()
+    # No recording rules: the PrometheusRule holds the alerts alone, on the raw counters.
+    alerts = yaml.safe_load((project / "rules/claude-code.alerts.yml").read_text())
+    resource = yaml.safe_load((project / "k8s/rules/ccdash-claude-code.yaml").read_text())
+    assert resource["spec"]["groups"] == alerts["groups"]
+    assert "claude_code_cost_usage{" in str(alerts) and "growth_by" not in str(alerts)
     kustomization = yaml.safe_load((project / "k8s/kustomization.yaml").read_text())
     assert kustomization["resources"] == sorted(
-        f"dashboards/grafana-dashboard-{d.uid}.yaml"
-        for d in compile_project(load(project)).dashboards
+        [f"dashboards/grafana-dashboard-{d.uid}.yaml" for d in built.dashboards]
+        + [f"rules/ccdash-{d.uid}.yaml" for d in built.dashboards if d.alert_groups]
     )
     assert run(project, "build", "--profile", "mimir", "--raw", "--check").exit_code == 0
 

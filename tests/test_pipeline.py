@@ -33,7 +33,7 @@ from agents.claude_code.telemetry import (
 from ccdash.build.config import load as load_config
 from ccdash.build.counters import TARGET_LABELS
 from ccdash.build.project import compile_project
-from ccdash.build.rules import rules_file
+from ccdash.build.rules import alerts_file, rules_file
 from ccdash.check.doctor.findings import SPANS
 from ccdash.cli import cli
 from devtools.harness import INSTALL_HINT
@@ -52,6 +52,7 @@ from tests.pipeline_files import (
 PROFILE = flagship_build().profile
 PROJECT = compile_project(load_config(ROOT))
 RULES = ROOT / "rules" / rules_file(FLAGSHIP)
+ALERTS = ROOT / "rules" / alerts_file(FLAGSHIP)
 WEEK = 7 * 24 * 3600
 # The OTel->Prometheus translation giving the `collector` naming.
 COLLECTOR_STRATEGY = "UnderscoreEscapingWithSuffixes"
@@ -242,17 +243,22 @@ def test_promtool_checks_the_config_and_the_rules_it_loads():
         [promtool, "check", "config", str(PROMETHEUS)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    files = [d for d in PROJECT.dashboards if d.rule_groups]
+    files = [*PROJECT.rule_files(), *(d for d in PROJECT.dashboards if d.alert_groups)]
     assert f"SUCCESS: {len(files)} rule files found" in result.stdout
     assert f"Checking {RULES.relative_to(ROOT)}" in result.stdout or str(RULES) in result.stdout
 
 
 def test_prometheus_loads_the_generated_rules_files():
-    """Every dashboard's rule file, and nothing else, through the one glob."""
-    (pattern,) = prometheus_config()["rule_files"]
-    loaded = set((PROMETHEUS.parent / pattern).parent.resolve().glob(Path(pattern).name))
-    written = {ROOT / "rules" / rules_file(d.uid) for d in PROJECT.dashboards if d.rule_groups}
-    assert loaded == written and RULES.resolve() in loaded
+    """Every dashboard's rule and alerts file, and nothing else, through the two globs."""
+    patterns = prometheus_config()["rule_files"]
+    loaded = {
+        path
+        for pattern in patterns
+        for path in (PROMETHEUS.parent / pattern).parent.resolve().glob(Path(pattern).name)
+    }
+    written = {ROOT / "rules" / rules_file(uid) for uid in PROJECT.rule_files()}
+    written |= {ROOT / "rules" / alerts_file(d.uid) for d in PROJECT.dashboards if d.alert_groups}
+    assert loaded == written and {RULES.resolve(), ALERTS.resolve()} <= loaded
 
 
 def test_scrape_and_evaluation_interval_are_the_rules_interval():
@@ -377,13 +383,14 @@ def _namespaces() -> dict[str, dict]:
     resource = yaml.safe_load(PROMETHEUS_RULE.read_text())
     return {
         Path(rules_file(FLAGSHIP)).stem: yaml.safe_load(RULES.read_text()),
+        Path(alerts_file(FLAGSHIP)).stem: yaml.safe_load(ALERTS.read_text()),
         resource["metadata"]["name"]: {"groups": resource["spec"]["groups"]},
     }
 
 
-def test_prometheus_rule_holds_exactly_the_rules_file_groups():
-    file_groups, resource_groups = (ns["groups"] for ns in _namespaces().values())
-    assert resource_groups == file_groups
+def test_prometheus_rule_holds_exactly_the_rules_and_alerts_files_groups():
+    recording, alerting, resource = (ns["groups"] for ns in _namespaces().values())
+    assert resource == recording + alerting
 
 
 def test_rule_groups_parse_as_mimirtool_does():
@@ -403,7 +410,8 @@ def test_recording_rule_names_pass_mimirtool_check_strict():
     for body in _namespaces().values():
         for group in body["groups"]:
             for rule in group["rules"]:
-                assert len(rule["record"].split(":")) >= 3, rule["record"]
+                if "record" in rule:
+                    assert len(rule["record"].split(":")) >= 3, rule["record"]
 
 
 def test_mimirtool_lint_would_change_no_expression(stack_prometheus):
@@ -412,8 +420,9 @@ def test_mimirtool_lint_would_change_no_expression(stack_prometheus):
     for body in _namespaces().values():
         for group in body["groups"]:
             for rule in group["rules"]:
-                assert rule["expr"] == rendered[rule["record"]], json.dumps(
-                    {"ours": rule["expr"], "parser": rendered[rule["record"]]}, indent=1
+                name = rule.get("record") or rule["alert"]
+                assert rule["expr"] == rendered[name], json.dumps(
+                    {"ours": rule["expr"], "parser": rendered[name]}, indent=1
                 )
 
 
@@ -428,10 +437,11 @@ def test_kustomize_base_ships_the_prometheus_rule():
         for d in yaml.safe_load_all(result.stdout)
         if d and d["kind"] == "PrometheusRule"
     }
-    assert set(rules) == {f"ccdash-{d.uid}" for d in PROJECT.dashboards if d.rule_groups}
+    assert set(rules) == {f"ccdash-{uid}" for uid in PROJECT.rule_files()}
     rule = rules[f"ccdash-{FLAGSHIP}"]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
-    assert rule["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
+    files = [yaml.safe_load(path.read_text())["groups"] for path in (RULES, ALERTS)]
+    assert rule["spec"]["groups"] == files[0] + files[1]
 
 
 def test_build_check_covers_the_prometheus_rule(project):

@@ -195,7 +195,7 @@ def test_a_dashboard_saved_as_v2_is_never_overwritten_nor_clean(grafana, api):
     assert grafana.state.writes() == writes
     assert grafana.state.dashboards["claude-code"].dashboard["elements"] == {"panel-1": {}}
     diff = ccdash(grafana, "diff", "--api", api)
-    assert diff.exit_code == 1 and "in sync" not in diff.output.split("gemini-cli")[0]
+    assert diff.exit_code == 1 and "claude-code: in sync" not in diff.output.splitlines()
     status = ccdash(grafana, "status", "--api", api)
     assert "saved as v2 in the UI" in status.output
 

@@ -8,7 +8,9 @@ import subprocess
 import pytest
 import yaml
 
+from ccdash.build.config import load
 from ccdash.build.counters import HEARTBEAT
+from ccdash.build.project import compile_project
 from devtools.harness import INSTALL_HINT
 from tests.conftest import ROOT, require_tool
 
@@ -33,11 +35,16 @@ def test_rules_file_is_valid():
     assert count > 0 and f"SUCCESS: {count} rules found" in result.stdout
 
 
-def test_every_rule_is_read(flagship):
-    """Panels read every level rule and the heartbeat; the other rules feed the levels."""
+def test_every_rule_is_read():
+    """The Claude Code dashboards and alerts read every level rule and the heartbeat (the
+    rules keep only the breakdowns a panel or an alert shows); the others feed the levels."""
     rules = [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]]
     recorded = {r["record"] for r in rules}
-    used = set(re.findall(r"ccdash:[a-zA-Z_]+:\w+", yaml.safe_dump(flagship)))
+    built = [d for d in compile_project(load(ROOT)).dashboards if d.pack.name == "claude_code"]
+    assert len(built) == 2
+    readers = [[d.model, d.alert_groups] for d in built]
+    own = {r["record"] for d in built for g in d.alert_groups for r in g["rules"] if "record" in r}
+    used = set(re.findall(r"ccdash:[a-zA-Z_]+:\w+", yaml.safe_dump(readers))) - own
     assert used <= recorded  # every name a panel or variable reads is recorded
     assert {name for name in recorded if "_by_" in name} | {HEARTBEAT} == used
     exprs = " ".join(r["expr"] for r in rules)

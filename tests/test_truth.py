@@ -21,7 +21,7 @@ from agents.claude_code.telemetry import SPAN_LATENCY_BUCKETS, SPAN_LLM_REQUEST
 from ccdash.build.counters import SOURCE_RULES, UNUSED
 from ccdash.check.evaluate import evaluate, instant_value, query_values
 from ccdash.check.interpolate import prometheus_targets
-from devtools.accuracy import Figure, panel_figures, query
+from devtools.accuracy import TOLERANCE_PCT, Figure, panel_figures, query, unexcused, within
 from queries.checks import (
     canonical_token_type,
     checks,
@@ -31,36 +31,12 @@ from queries.checks import (
 from tests.conftest import flagship_build, flagship_for
 
 KNOWABLE = ["steady", "short-sessions", "resumed", "range-edge", "identity", "outage"]
-TOLERANCE_PCT = 1.0
 
 
-def _within(figure: Figure, tolerance: float = TOLERANCE_PCT) -> bool:
-    return figure.error_pct is not None and abs(figure.error_pct) <= tolerance
-
-
-def _visible(loaded, window: dict) -> dict:
+def visible_truth(loaded, window: dict) -> dict:
     """The truth minus what invisible counter resets hide from every PromQL query."""
     simulated = fleet.generate(loaded.scenario)
     return truth.figures(simulated, window["time"], window["range_s"], visible=True)
-
-
-def _unexcused(
-    measured: list[Figure], visible: list[Figure], tolerance: float = TOLERANCE_PCT
-) -> list[str]:
-    """Figures off the truth by more than the tolerance, unless invisible resets explain it.
-
-    Excused only when the figure is within tolerance of the visible truth and
-    that differs from the truth (a resume really hid something).
-    """
-    bad = []
-    for f, v in zip(measured, visible, strict=True):
-        assert f.name == v.name
-        if _within(f, tolerance):
-            continue
-        if v.truth != f.truth and _within(v, tolerance):
-            continue
-        bad.append(f"{f.name}: truth {f.truth} measured {f.measured} ({f.error_pct}%)")
-    return bad
 
 
 def test_every_panel_has_data_and_no_errors(serve):
@@ -79,7 +55,7 @@ def test_headline_figures_within_one_percent(serve, name):
     profile = flagship_build().profile
     for window in loaded.truth["windows"]:
         time, range_s = window["time"], window["range_s"]
-        visible = _visible(loaded, window)
+        visible = visible_truth(loaded, window)
         evals = evaluate(model, client, time, range_s)
         figures = panel_figures(evals, window, PANEL_FIGURES)
         seen = panel_figures(evals, visible, PANEL_FIGURES)
@@ -93,7 +69,7 @@ def test_headline_figures_within_one_percent(serve, name):
                 seen.append(
                     Figure(f"{check.name}[{key}]", visible[check.truth_key][key], measured.get(key))
                 )
-        assert _unexcused(figures, seen) == [], f"{name} range {range_s / 3600:g}h"
+        assert unexcused(figures, seen) == [], f"{name} range {range_s / 3600:g}h"
 
 
 @pytest.mark.parametrize("name", KNOWABLE)
@@ -105,8 +81,8 @@ def test_top_sessions_table(serve, name):
     rows = {f.name.split("]")[0].removeprefix("top_session[") for f in figures}
     assert rows == set(true_top_sessions(window)[: len(rows)])
     assert len(rows) == min(20, len(window["per_session"]))
-    seen = top_session_figures(evals, _visible(loaded, window))
-    assert _unexcused(figures, seen) == []
+    seen = top_session_figures(evals, visible_truth(loaded, window))
+    assert unexcused(figures, seen) == []
 
 
 def test_no_session_id_reads_wrong_and_says_why(serve):
@@ -242,7 +218,7 @@ def test_raw_formulation_without_rules(serve, name):
     totals_tolerance = RAW_TOTALS_TOLERANCE_PCT.get(name, TOLERANCE_PCT)
     for window in loaded.truth["windows"]:
         evals = evaluate(model, client, window["time"], window["range_s"])
-        visible = _visible(loaded, window)
+        visible = visible_truth(loaded, window)
         figures, seen = (
             panel_figures(evals, window, PANEL_FIGURES),
             panel_figures(evals, visible, PANEL_FIGURES),
@@ -250,8 +226,8 @@ def test_raw_formulation_without_rules(serve, name):
         totals = [(f, v) for f, v in zip(figures, seen, strict=True) if "[" not in f.name]
         slices = [(f, v) for f, v in zip(figures, seen, strict=True) if "[" in f.name]
         where = f"range {window['range_s'] / 3600:g}h"
-        assert _unexcused(*zip(*totals, strict=True), totals_tolerance) == [], where
-        assert _unexcused(*zip(*slices, strict=True), RAW_BREAKDOWN_TOLERANCE_PCT) == [], where
+        assert unexcused(*zip(*totals, strict=True), totals_tolerance) == [], where
+        assert unexcused(*zip(*slices, strict=True), RAW_BREAKDOWN_TOLERANCE_PCT) == [], where
 
 
 def test_rules_loaded_late_read_raw_counters_before_them(serve):
@@ -263,6 +239,6 @@ def test_rules_loaded_late_read_raw_counters_before_them(serve):
         time, range_s = window["time"], window["range_s"]
         sources[range_s] = query_values(model, client, time, range_s)[SOURCE_RULES]
         figures = panel_figures(evaluate(model, client, time, range_s), window, PANEL_FIGURES)
-        off = [f for f in figures if not _within(f) and f.truth]
+        off = [f for f in figures if not within(f) and f.truth]
         assert off == [], f"range {range_s / 3600:g}h"
     assert sources == {24 * 3600: UNUSED, 3600: "()"}  # the day starts before the rules

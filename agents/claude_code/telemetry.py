@@ -68,13 +68,42 @@ STANDARD_LABELS = frozenset(
 
 # Labels specific to each metric, beyond the standard ones. The dashboard's
 # filters consult this so a filter never touches a metric lacking its label.
+#
+# What drove a request's cost and tokens (`agent.name`, `skill.name`, ...),
+# each absent when nothing of its kind was involved. Names that are not
+# Claude Code's own or an official marketplace's arrive redacted.
+ATTRIBUTION_LABELS = (
+    "agent_name",
+    "skill_name",
+    "plugin_name",
+    "mcp_server_name",
+    "mcp_tool_name",
+    "effort",
+    "speed",
+)
+# The redacted values: a user-defined agent, skill or MCP server is `custom`;
+# a plugin (or its MCP server) from another marketplace is `third-party`.
+REDACTED_CUSTOM = "custom"
+REDACTED_THIRD_PARTY = "third-party"
+START_TYPES = ("fresh", "resume", "continue")
+# What an absent attribution label means, as the dashboard shows it.
+ABSENT_MEANS = {
+    "agent_name": "(main conversation)",
+    "skill_name": "(no skill)",
+    "plugin_name": "(no plugin)",
+    "mcp_server_name": "(no MCP tool)",
+    "mcp_tool_name": "(no MCP tool)",
+    "effort": "(no effort level)",
+    "speed": "(not reported)",
+}
+
 METRIC_LABELS: dict[str, frozenset[str]] = {
     "session": frozenset({"start_type"}),
-    "lines": frozenset({"type"}),
+    "lines": frozenset({"type", "model"}),
     "pull_requests": frozenset(),
     "commits": frozenset(),
-    "cost": frozenset({"model", "query_source", "speed", "effort"}),
-    "tokens": frozenset({"model", "query_source", "speed", "effort", "type"}),
+    "cost": frozenset({"model", "query_source", *ATTRIBUTION_LABELS}),
+    "tokens": frozenset({"model", "query_source", "type", *ATTRIBUTION_LABELS}),
     "edit_decisions": frozenset({"tool_name", "decision", "source", "language"}),
     "active_time": frozenset({"type"}),
 }
@@ -170,6 +199,10 @@ class Profile:
     # Read per-minute deltas recorded by ccdash's recording rules (exact and
     # cheap) rather than raw counters (for Prometheus setups without the rules).
     recording_rules: bool = True
+    # Queries run by Grafana, with the dashboard's variables and the source switch;
+    # False for rules Prometheus evaluates (alerts): no variables, recorded growth
+    # alone when the rules are on (the alerts ship with them).
+    in_grafana: bool = True
     names: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ccdash.build.alerts import AlertsConfig, parse
 from ccdash.errors import ConfigError
 
 CONFIG_FILE = "ccdash.yaml"
@@ -69,6 +70,7 @@ class Config:
     k8s_dir: str = "k8s"
     rules_dir: str = "rules"
     instances: dict[str, Instance] = field(default_factory=dict)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     @property
     def json_path(self) -> Path:
@@ -105,6 +107,8 @@ _SCHEMA: dict[str, Any] = {
     "outputs": {"json": str, "k8s": str, "rules": str},
     # Any instance name -> its settings.
     "grafana": {"instances": {"*": {"url": str, "folder": str, "org": int, "schema": str}}},
+    # Alert name -> its settings; checked by ccdash.build.alerts against what is defined.
+    "alerts": {"labels": dict, "rules": dict, "runbook_url": str},
 }
 
 
@@ -163,6 +167,7 @@ def _from_raw(root: Path, raw: dict[str, Any], path: Path) -> Config:
         k8s_dir=outputs.get("k8s", "k8s"),
         rules_dir=outputs.get("rules", "rules"),
         instances=_instances(raw.get("grafana", {}).get("instances", {}), path),
+        alerts=parse(raw.get("alerts", {}), path),
     )
 
 

@@ -15,10 +15,12 @@ import importlib.util
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ccdash.build import alerts
+from ccdash.build.alerts import AlertParams, alert_names
 from ccdash.build.config import CONFIG_FILE, Config
 from ccdash.errors import ConfigError, DashboardError
 from ccdash.pack import Pack
@@ -37,6 +39,8 @@ class BuildContext:
     profile: Any
     prometheus_default: str = ""
     tempo_default: str = ""
+    # The alerts' tunable numbers (`ctx.alerts.param(alert, key, default)`).
+    alerts: AlertParams = field(default_factory=AlertParams)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class LoadedDashboard:
     profile: Any
     # Recording rule groups the dashboard's queries rely on (Prometheus rule-file shape).
     rule_groups: list[dict]
+    # Alerting rule groups, ccdash.yaml's `alerts:` applied.
+    alert_groups: list[dict] = field(default_factory=list)
+    # Alert name -> the parameters its module read (what `alerts.rules` may set).
+    alerts_offered: dict[str, set[str]] = field(default_factory=dict)
 
 
 def discover(root: Path) -> list[Path]:
@@ -136,10 +144,16 @@ def _build_one(root: Path, path: Path, config: Config, overrides: bool) -> Loade
             )
         pack = _pack(root, path, module)
         profile = None if pack is None else profile_for(pack, config, overrides)
-        ctx = BuildContext(profile, config.datasources.prometheus, config.datasources.tempo)
+        params = AlertParams(config.alerts)
+        ctx = BuildContext(profile, config.datasources.prometheus, config.datasources.tempo, params)
         rules = getattr(module, "recording_rules", None)
         groups = list(rules(ctx)) if callable(rules) else []
-        return LoadedDashboard(path, build(ctx), pack, profile, groups)
+        alerting = getattr(module, "alerting_rules", None)
+        offered = list(alerting(ctx)) if callable(alerting) else []
+        names = {name: {k for a, k in params.read if a == name} for name in alert_names(offered)}
+        return LoadedDashboard(
+            path, build(ctx), pack, profile, groups, alerts.apply(offered, config.alerts), names
+        )
 
     return _guarded(root, path, build)
 

@@ -22,7 +22,10 @@ from ccdash.build.k8s import (
 )
 from ccdash.build.project import Project
 from ccdash.build.rules import (
+    ALERTS_GLOB,
     RULES_GLOB,
+    alerts_file,
+    render_alerts,
     RULES_SUBDIR,
     prometheus_rule_name,
     render_prometheus_rule,
@@ -53,11 +56,19 @@ def plan(project: Project, config: Config) -> Plan:
         rel = f"{DASHBOARDS_SUBDIR}/{configmap_name(dash.uid)}.yaml"
         k8s_files[config.k8s_path / rel] = render_configmap(dash, dash.folder, config.kubernetes)
         resources.append(rel)
-    for uid, groups in project.rule_files().items():
-        k8s_files[config.rules_path / rules_file(uid)] = render_rules(groups)
+    recording = project.rule_files()
+    alerting = {d.uid: d.alert_groups for d in dashboards if d.alert_groups}
+    for uid in sorted(recording.keys() | alerting.keys()):
+        groups, alert_groups = recording.get(uid, []), alerting.get(uid, [])
+        if groups:
+            k8s_files[config.rules_path / rules_file(uid)] = render_rules(groups)
+        if alert_groups:
+            k8s_files[config.rules_path / alerts_file(uid)] = render_alerts(alert_groups)
         # The same groups for prometheus-operator (and Mimir via Alloy): one source.
         rel = f"{RULES_SUBDIR}/{prometheus_rule_name(uid)}.yaml"
-        k8s_files[config.k8s_path / rel] = render_prometheus_rule(uid, groups, config.kubernetes)
+        k8s_files[config.k8s_path / rel] = render_prometheus_rule(
+            uid, [*groups, *alert_groups], config.kubernetes
+        )
         resources.append(rel)
     k8s_files[config.k8s_path / "kustomization.yaml"] = render_kustomization(resources)
     return Plan(json=json_files, committed=k8s_files)
@@ -88,7 +99,7 @@ def check(p: Plan, config: Config) -> list[str]:
     problems += [
         f"not built by any dashboard: {_rel(path, config)}"
         for path in _stale(p, config)
-        if path.suffix == ".yaml"
+        if path.suffix in (".yaml", ".yml")
     ]
     return problems
 
@@ -120,6 +131,7 @@ def _stale(p: Plan, config: Config) -> list[Path]:
         *(config.k8s_path / DASHBOARDS_SUBDIR).glob("*.yaml"),
         *(config.k8s_path / RULES_SUBDIR).glob("*.yaml"),
         *config.rules_path.glob(RULES_GLOB),
+        *config.rules_path.glob(ALERTS_GLOB),
     ]
     planned = set(p.json) | set(p.committed)
     return sorted(path for path in found if path not in planned)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ccdash.build.alerts import check_names
 from ccdash.build.compile import CompiledDashboard, compile_dashboard
 from ccdash.build.config import CONFIG_FILE, Config
 from ccdash.build.loader import LoadedDashboard, load_all, load_one
@@ -26,6 +27,8 @@ class BuiltDashboard(CompiledDashboard):
     folder: str = ""
     # The recording rule groups it reads.
     rule_groups: list[dict] = field(default_factory=list)
+    # Its alerting rule groups (rules/<uid>.alerts.yml), ccdash.yaml applied.
+    alert_groups: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def compile_project(config: Config, uid: str | None = None) -> Project:
     packs = [d.pack for d in loaded if d.pack is not None]
     _check_sections(config, packs)
     _check_groups(root, loaded)
+    offered = {name: keys for d in loaded for name, keys in d.alerts_offered.items()}
+    check_names(config.alerts, offered, config.root / CONFIG_FILE)
     project = Project([_built(root, d, config) for d in loaded])
     if uid is None:
         _check_overrides(config, packs)
@@ -96,6 +101,7 @@ def _built(root: Path, d: LoadedDashboard, config: Config) -> BuiltDashboard:
         d.profile,
         config.folder or (d.pack.title if d.pack else DEFAULT_FOLDER),
         d.rule_groups,
+        d.alert_groups,
     )
 
 

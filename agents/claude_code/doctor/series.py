@@ -47,6 +47,30 @@ SAMPLED_SESSIONS = 300
 # no `up` matches its series' instances (a shared Prometheus has other collectors).
 COLLECTOR_JOBS = "(?i).*(otel|collector|alloy).*"
 
+# The fix of each finding the alerts also page on (queries/alerts.py quotes them).
+FIXES = {
+    "collector-down": (
+        "check the collector (pod/process running, prometheus exporter endpoint "
+        "0.0.0.0:8889) and the Prometheus scrape config pointing at it; see "
+        "Status > Targets in Prometheus for the scrape error"
+    ),
+    "stale-data": (
+        "check that Claude Code still exports (OTEL_* variables in the users' "
+        "environment or managed settings), that the collector receives OTLP on "
+        ":4317, and that Prometheus scrapes the collector"
+    ),
+    "counter-collisions": (
+        "turn session_id back on (remove OTEL_METRICS_INCLUDE_SESSION_ID=false); "
+        "if it is on, look for processes sharing one identity (copied "
+        "OTEL_RESOURCE_ATTRIBUTES, a collector dropping attributes)"
+    ),
+    "delta-temporality": (
+        "set OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative in Claude "
+        "Code's environment, or add the deltatocumulative processor to the "
+        "collector's metrics pipeline (before batch)"
+    ),
+}
+
 ALL_COUNTERS = Breaks(CLAUDE_KEYS)
 NO_SESSION_ID = 'session_id=""'
 WITH_SESSION_ID = 'session_id!=""'
@@ -82,9 +106,7 @@ def freshness(ctx: Context) -> list[Finding]:
                 ERROR,
                 "the collector's scrape target is down",
                 [*(f"{t} is 0" for t in down), f"newest Claude Code sample: {newest}"],
-                "check the collector (pod/process running, prometheus exporter endpoint "
-                "0.0.0.0:8889) and the Prometheus scrape config pointing at it; see "
-                "Status > Targets in Prometheus for the scrape error",
+                FIXES["collector-down"],
                 ALL_COUNTERS,
             )
         ]
@@ -102,9 +124,7 @@ def freshness(ctx: Context) -> list[Finding]:
                     if up
                     else "no `up` series found for the collector's target",
                 ],
-                "check that Claude Code still exports (OTEL_* variables in the users' "
-                "environment or managed settings), that the collector receives OTLP on "
-                ":4317, and that Prometheus scrapes the collector",
+                FIXES["stale-data"],
                 ALL_COUNTERS,
             )
         ]
@@ -173,9 +193,7 @@ def counters(ctx: Context) -> list[Finding]:
                 f"({resets / changes:.0%}) on series without session_id in the last "
                 f"{ago(length)}"
             ),
-            "turn session_id back on (remove OTEL_METRICS_INCLUDE_SESSION_ID=false); "
-            "if it is on, look for processes sharing one identity (copied "
-            "OTEL_RESOURCE_ATTRIBUTES, a collector dropping attributes)",
+            FIXES["counter-collisions"],
         )
     if total > without:
         findings += _reset_storm(
@@ -191,9 +209,7 @@ def counters(ctx: Context) -> list[Finding]:
                 f"value changes ({resets / changes:.0%}) in the last {ago(length)}; "
                 "a cumulative counter falls back only when a session resumes"
             ),
-            "set OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative in Claude "
-            "Code's environment, or add the deltatocumulative processor to the "
-            "collector's metrics pipeline (before batch)",
+            FIXES["delta-temporality"],
         )
     return findings
 

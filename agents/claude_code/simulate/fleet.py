@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from agents.claude_code.simulate.scenarios import Scenario
 from agents.claude_code.telemetry import (
+    REDACTED_CUSTOM,
+    REDACTED_THIRD_PARTY,
     SPAN_BLOCKED_ON_USER,
     SPAN_INTERACTION,
     SPAN_LLM_REQUEST,
@@ -45,6 +47,28 @@ NEEDS_APPROVAL = ("Edit", "Bash", "Write")
 TERMINALS = ("vscode", "iTerm.app", "ghostty", "tmux", "cursor")
 LANGUAGES = ("Python", "TypeScript", "Go", "Markdown")
 
+# What drove a request, as it arrives (names not Claude Code's own or an
+# official marketplace's already redacted). Subagent types and their weights:
+AGENTS = {"general-purpose": 0.4, "Explore": 0.3, "Plan": 0.1, REDACTED_CUSTOM: 0.2}
+# Skills, and the plugin each comes with ("" = none).
+SKILLS = {"pdf": "", "xlsx": "", "code-review": "pr-review-toolkit", REDACTED_CUSTOM: ""}
+# MCP servers: their tools and plugin. A third-party plugin's server is redacted whole.
+MCP_SERVERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "github": (("create_pull_request", "search_code"), ""),
+    "linear": (("list_issues", "create_issue"), ""),
+    REDACTED_CUSTOM: ((REDACTED_CUSTOM,), ""),
+    REDACTED_THIRD_PARTY: ((REDACTED_THIRD_PARTY,), REDACTED_THIRD_PARTY),
+}
+EFFORTS = {"low": 0.2, "medium": 0.5, "high": 0.3}
+# High effort thinks longer: more output tokens.
+EFFORT_OUTPUT = {"low": 0.6, "medium": 1.0, "high": 1.8}
+SPEEDS = {"normal": 0.85, "fast": 0.15}
+# Fast mode's list prices are a multiple of the normal ones.
+FAST_PRICE = 2.0
+# Requests of custom subagents and after a third-party MCP tool (whose
+# definitions change the prompt prefix) read less of their prompt from cache.
+POOR_CACHE = {REDACTED_CUSTOM: 0.4, REDACTED_THIRD_PARTY: 0.5}
+
 
 @dataclass(frozen=True)
 class User:
@@ -65,6 +89,8 @@ class Process:
     start: float
     end: float
     start_type: str
+    # The session's settings and extensions: effort, speed, skill, MCP server and tools.
+    habits: Habits
     # (time, metric key, extra labels, amount), in time order after finish().
     increments: list[tuple[float, str, tuple[tuple[str, str], ...], float]] = field(
         default_factory=list
@@ -82,6 +108,55 @@ class Process:
             t += EXPORT_INTERVAL
         times.append(self.end)
         return times
+
+
+@dataclass(frozen=True)
+class Habits:
+    """How one session works: drawn from its own generator, seeded by the session id,
+    so adding attributes to the fleet moved no event of the fleets before them."""
+
+    rng: random.Random
+    effort: str
+    speed: str
+    skill: str  # "" = none
+    mcp_server: str
+    mcp_tools: tuple[str, ...]
+
+    @classmethod
+    def draw(cls, seed: int, session_id: str) -> Habits:
+        rng = random.Random(f"{seed}-{session_id}")
+        effort = _weighted(rng, EFFORTS)
+        speed = _weighted(rng, SPEEDS)
+        skill = rng.choice(list(SKILLS)) if rng.random() < 0.3 else ""
+        server, tools = "", ()
+        if rng.random() < 0.4:
+            server = rng.choice(list(MCP_SERVERS))
+            known = MCP_SERVERS[server][0]
+            tools = tuple(rng.sample(known, rng.randint(1, len(known))))
+        return cls(rng, effort, speed, skill, server, tools)
+
+    def attributes(self, source: str, model: str) -> dict[str, str]:
+        """The attribution labels of one request of this session."""
+        labels = {"speed": self.speed}
+        if not model.startswith("claude-haiku"):  # models without effort levels
+            labels["effort"] = self.effort
+        if source == "subagent":
+            labels["agent_name"] = _weighted(self.rng, AGENTS)
+        elif source == "main":
+            if self.skill and self.rng.random() < 0.5:
+                labels["skill_name"] = self.skill
+                if SKILLS[self.skill]:
+                    labels["plugin_name"] = SKILLS[self.skill]
+            if self.mcp_server and self.rng.random() < 0.35:
+                labels["mcp_server_name"] = self.mcp_server
+                labels["mcp_tool_name"] = self.rng.choice(self.mcp_tools)
+                if MCP_SERVERS[self.mcp_server][1]:
+                    labels["plugin_name"] = MCP_SERVERS[self.mcp_server][1]
+        return labels
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 @dataclass(frozen=True)
@@ -131,10 +206,12 @@ def generate(scenario: Scenario) -> Fleet:
         for start, duration in _session_times(rng, scenario):
             session_id = _uuid(rng)
             parts = _process_windows(rng, scenario, start, duration)
+            habits = Habits.draw(scenario.seed, session_id)
+            # A later process resumes the session by id, or continues the latest one.
+            later = habits.rng.choice(("resume", "continue"))
             for index, (p_start, p_end) in enumerate(parts):
-                process = Process(
-                    session_id, user, p_start, p_end, "fresh" if index == 0 else "resume"
-                )
+                start_type = "fresh" if index == 0 else later
+                process = Process(session_id, user, p_start, p_end, start_type, habits)
                 _activity(rng, scenario, process, spans)
                 process.increments.sort(key=lambda inc: inc[0])
                 processes.append(process)
@@ -207,7 +284,7 @@ def _activity(rng: random.Random, sc: Scenario, p: Process, spans: list[Span]) -
             for _ in range(rng.randint(1, 3)):
                 t = _llm_request(rng, sc, p, spans, t, model, "subagent", cache_quality)
         for _ in range(rng.randint(0, 3)):
-            t = _tool_call(rng, p, spans, t)
+            t = _tool_call(rng, p, spans, t, model)
         if rng.random() < 0.01:
             p.add(t, "commits", 1)
         if rng.random() < 0.003:
@@ -230,6 +307,7 @@ def _llm_request(
 ) -> float:
     if t >= p.end:
         return t
+    attributes = p.habits.attributes(source, model)
     latency = min(rng.lognormvariate(math.log(LATENCY[model]), 0.6), 600.0)
     error = rng.random() < sc.error_rate
     done = min(t + latency, p.end)
@@ -238,10 +316,11 @@ def _llm_request(
     if error:
         return done
     prompt = rng.randint(8_000, 160_000)
-    cache_read = int(prompt * cache_quality)
+    driver = attributes.get("agent_name") or attributes.get("mcp_server_name", "")
+    cache_read = int(prompt * cache_quality * POOR_CACHE.get(driver, 1.0))
     cache_creation = int((prompt - cache_read) * rng.uniform(0.5, 1.0))
     fresh = prompt - cache_read - cache_creation
-    output = rng.randint(50, 3_000)
+    output = int(rng.randint(50, 3_000) * EFFORT_OUTPUT[attributes.get("effort", "medium")])
     tokens = {
         "input": fresh,
         "output": output,
@@ -255,13 +334,15 @@ def _llm_request(
         + cache_read * price_read
         + cache_creation * price_write
     ) / 1e6
+    if attributes["speed"] == "fast":
+        cost *= FAST_PRICE
     for kind, count in tokens.items():
-        p.add(done, "tokens", count, model=model, query_source=source, type=kind)
-    p.add(done, "cost", cost, model=model, query_source=source)
+        p.add(done, "tokens", count, model=model, query_source=source, type=kind, **attributes)
+    p.add(done, "cost", cost, model=model, query_source=source, **attributes)
     return done
 
 
-def _tool_call(rng: random.Random, p: Process, spans: list[Span], t: float) -> float:
+def _tool_call(rng: random.Random, p: Process, spans: list[Span], t: float, model: str) -> float:
     if t >= p.end:
         return t
     tool = rng.choice(TOOLS)
@@ -287,6 +368,6 @@ def _tool_call(rng: random.Random, p: Process, spans: list[Span], t: float) -> f
             language=rng.choice(LANGUAGES),
         )
         if decision == "accept":
-            p.add(t, "lines", rng.randint(1, 80), type="added")
-            p.add(t, "lines", rng.randint(0, 30), type="removed")
+            p.add(t, "lines", rng.randint(1, 80), type="added", model=model)
+            p.add(t, "lines", rng.randint(0, 30), type="removed", model=model)
     return t

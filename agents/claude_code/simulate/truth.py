@@ -19,7 +19,14 @@ from typing import Any
 
 from agents.claude_code.simulate.exposition import exports, first_collection_after, first_held_after
 from agents.claude_code.simulate.fleet import Fleet, Span
-from agents.claude_code.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, SPAN_TOOL, Profile
+from agents.claude_code.telemetry import (
+    ABSENT_MEANS,
+    ATTRIBUTION_LABELS,
+    SPAN_BLOCKED_ON_USER,
+    SPAN_LLM_REQUEST,
+    SPAN_TOOL,
+    Profile,
+)
 
 ACTIVITY_KEYS = ("session", "active_time")
 QUANTILES = (0.5, 0.95, 0.99)
@@ -33,6 +40,11 @@ class _Session:
     cache_read: float = 0.0
     prompt: float = 0.0
     models: set[str] = field(default_factory=set)
+    # Requests of subagents (those with an agent_name).
+    subagent_cost: float = 0.0
+    subagent_cache_read: float = 0.0
+    subagent_prompt: float = 0.0
+    agent_cost: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
 def invisible_resets(fleet: Fleet) -> dict[tuple[int, float, tuple], float]:
@@ -89,6 +101,8 @@ def figures(
     sessions: dict[str, _Session] = {}
     active_sessions: set[str] = set()
     active_users: set[str] = set()
+    started: dict[str, set[str]] = defaultdict(set)
+    by_driver: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for process, amounts, new_streams in _counted_exports(fleet, time, range_s, team, visible):
         sid, uid = process.session_id, process.user.id
         session = sessions.setdefault(sid, _Session(user=uid))
@@ -97,6 +111,13 @@ def figures(
             if key in ACTIVITY_KEYS and (amount > 0 or (key, extra) in new_streams):
                 active_sessions.add(sid)
                 active_users.add(uid)
+            if key == "session" and amount > 0:
+                started[labels["start_type"]].add(sid)
+            agent = labels.get("agent_name", "")
+            if key in ("cost", "tokens"):
+                for label in ATTRIBUTION_LABELS:
+                    shown = labels.get(label) or ABSENT_MEANS[label]
+                    totals[f"{key}_by_{label}"][shown] += amount
             if key == "cost":
                 totals["cost"]["total"] += amount
                 totals["cost_by_model"][labels["model"]] += amount
@@ -104,16 +125,26 @@ def figures(
                 totals["cost_by_user"][uid] += amount
                 session.cost += amount
                 session.models.add(labels["model"])
+                if agent:
+                    session.subagent_cost += amount
+                    session.agent_cost[agent] += amount
             elif key == "tokens":
                 kind = labels["type"]
                 totals["tokens"]["total"] += amount
                 totals["tokens_by_type"][kind] += amount
                 totals["tokens_by_model"][labels["model"]] += amount
                 session.tokens += amount
-                if kind != "output":
-                    session.prompt += amount
-                if kind == "cacheRead":
-                    session.cache_read += amount
+                prompt_part = kind != "output"
+                read_part = kind == "cacheRead"
+                session.prompt += amount * prompt_part
+                session.cache_read += amount * read_part
+                if agent:
+                    session.subagent_prompt += amount * prompt_part
+                    session.subagent_cache_read += amount * read_part
+                for label in ("agent_name", "mcp_server_name"):
+                    shown = labels.get(label) or ABSENT_MEANS[label]
+                    by_driver[f"{label}/prompt"][shown] += amount * prompt_part
+                    by_driver[f"{label}/cache_read"][shown] += amount * read_part
             elif key == "active_time":
                 totals["active_hours_by_type"][labels["type"]] += amount / 3600
             elif key == "lines":
@@ -134,6 +165,7 @@ def figures(
         "cache_hit_ratio": by_type["cacheRead"] / prompt if prompt else None,
         "commits": totals["commits"]["total"],
         "pull_requests": totals["pull_requests"]["total"],
+        "sessions_by_start_type": {k: len(v) for k, v in sorted(started.items())},
         "per_session": {
             sid: {
                 "user_id": s.user,
@@ -143,6 +175,12 @@ def figures(
                 "cache_hit_ratio": s.cache_read / s.prompt if s.prompt else None,
                 "cache_read_tokens": s.cache_read,
                 "prompt_tokens": s.prompt,
+                "subagent_cost_usd": s.subagent_cost,
+                "subagent_prompt_tokens": s.subagent_prompt,
+                "subagent_cache_hit_ratio": (
+                    s.subagent_cache_read / s.subagent_prompt if s.subagent_prompt else None
+                ),
+                "agent_cost_usd": dict(sorted(s.agent_cost.items())),
             }
             for sid, s in sorted(sessions.items())
             if s.tokens or s.cost
@@ -157,8 +195,14 @@ def figures(
         "active_hours_by_type",
         "lines_by_type",
         "edit_decisions",
+        *(f"{key}_by_{label}" for key in ("cost", "tokens") for label in ATTRIBUTION_LABELS),
     ):
         result[name] = dict(sorted(totals[name].items()))
+    for label in ("agent_name", "mcp_server_name"):
+        read, prompt = by_driver[f"{label}/cache_read"], by_driver[f"{label}/prompt"]
+        result[f"cache_hit_ratio_by_{label}"] = {
+            k: read[k] / v for k, v in sorted(prompt.items()) if v
+        }
     if team is None:
         result["spans"] = _span_figures(fleet.spans, time, range_s)
     return result
