@@ -30,9 +30,8 @@ from panels import (
     transformation,
     value_field,
 )
-from queries import alerts
+from queries import alerts, spans, traces
 from queries import claude_code as q
-from queries import spans, traces
 
 UID = FLAGSHIP_UID
 __all__ = ["PACK", "UID", "alerting_rules", "build", "recording_rules"]

@@ -24,10 +24,10 @@ from ccdash.build.project import Project
 from ccdash.build.rules import (
     ALERTS_GLOB,
     RULES_GLOB,
-    alerts_file,
-    render_alerts,
     RULES_SUBDIR,
+    alerts_file,
     prometheus_rule_name,
+    render_alerts,
     render_prometheus_rule,
     render_rules,
     rules_file,
