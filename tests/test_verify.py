@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from ccdash.check.interpolate import prometheus_targets
 from ccdash.cli import cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, built
 
 
-def verify(url: str, *args: str):
+def verify(url: str, *args: str, dashboard: str = "claude-code"):
     loaded_time = "2026-11-03T00:00:04Z"  # the end of the 1-day scenarios
     return CliRunner().invoke(
         cli,
@@ -23,7 +23,7 @@ def verify(url: str, *args: str):
             str(ROOT),
             "verify",
             "--dashboard",
-            "claude-code",  # this Prometheus holds only Claude Code's telemetry
+            dashboard,  # this Prometheus holds only Claude Code's telemetry
             "--prometheus",
             url,
             "--time",
@@ -47,6 +47,15 @@ def test_all_panels_ok_on_a_healthy_fleet(serve):
     count = prometheus_panels(model)
     assert f"Claude Code: {count} OK, 0 no data, 0 failing" in result.output
     assert "OK      Notional cost (USD)" in result.output
+
+
+def test_the_attribution_dashboard_is_verified_like_the_flagship(serve):
+    _, client, _ = serve("identity")
+    result = verify(client.url, dashboard="claude-code-attribution")
+    assert result.exit_code == 0, result.output
+    count = prometheus_panels(built("claude-code-attribution").model)
+    assert f"Claude Code: where the spend comes from: {count} OK, 0 no data" in result.output
+    assert "OK      Cache hit ratio by agent" in result.output
 
 
 def test_json_format(serve):

@@ -89,7 +89,8 @@ def _print_report(report: Report) -> None:
 @click.option(
     "--dashboard",
     "uid",
-    help="The dashboard whose telemetry to diagnose [default: the only one with doctor checks].",
+    help="The dashboard whose telemetry to diagnose, and whose panels findings name "
+    "[default: the first of the only telemetry pack with doctor checks].",
 )
 @click.option(
     "--tempo-metrics",
@@ -130,16 +131,17 @@ def doctor(
 
 
 def _diagnosed(config: Config, uid: str | None) -> BuiltDashboard:
-    """The chosen dashboard, or the only one whose pack has doctor checks."""
+    """The chosen dashboard, or the first of the only pack with doctor checks (the checks
+    are the pack's; the dashboard names the panels a finding breaks)."""
     if uid is None:
         every = compile_project(replace(config, overrides={})).dashboards
-        able = [d.uid for d in every if d.pack and d.pack.diagnose]
-        if len(able) != 1:
+        able = [d for d in every if d.pack and d.pack.diagnose]
+        if len({d.pack.name for d in able}) != 1:
             raise ConfigError(
                 "choose the dashboard to diagnose with --dashboard "
-                f"(with doctor checks: {', '.join(able) or 'none'})"
+                f"(with doctor checks: {', '.join(d.uid for d in able) or 'none'})"
             )
-        uid = able[0]
+        uid = able[0].uid
     dash = compile_project(config, uid).dashboard(uid)
     if dash.pack is None or dash.pack.diagnose is None:
         raise ConfigError(f"dashboard {uid!r}: its telemetry pack has no doctor checks")
