@@ -6,13 +6,34 @@ A `_` module is a helper the loader does not build as a dashboard.
 from __future__ import annotations
 
 from ccdash.build.loader import BuildContext
-from panels import PROMETHEUS_VAR, TEMPO_VAR
+from ccdash.build.sdk import dashboard
+from panels import PROMETHEUS_VAR, TEMPO_VAR, dashboard_link, house_dashboard
 from panels.variables import datasource_variable, filter_variable, source_variables
 from queries.filters import filters
 from queries.rules import recording_rules as rule_groups
 
 FLAGSHIP_UID = "claude-code"
 ATTRIBUTION_UID = "claude-code-attribution"
+
+
+def claude_code_dashboard(
+    ctx: BuildContext,
+    title: str,
+    uid: str,
+    description: str,
+    link: tuple[str, str],
+    rows: list[tuple[str, list]],
+) -> dashboard.Dashboard:
+    """A Claude Code dashboard: the house settings, a link (title, uid) to its sibling,
+    the shared variables, then its rows in order."""
+    board = house_dashboard(title, uid, description, ["claude-code"]).link(dashboard_link(*link))
+    for variable in variables(ctx):
+        board = board.with_variable(variable)
+    for row, panels in rows:
+        board = board.with_row(dashboard.Row(row))
+        for panel in panels:
+            board = board.with_panel(panel)
+    return board
 
 
 def variables(ctx: BuildContext) -> list:

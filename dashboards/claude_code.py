@@ -10,16 +10,19 @@ from agents import claude_code
 from agents.claude_code.telemetry import SPAN_BLOCKED_ON_USER, SPAN_LLM_REQUEST, Profile
 from ccdash.build.loader import BuildContext
 from ccdash.build.sdk import dashboard
-from dashboards._claude_code import ATTRIBUTION_UID, FLAGSHIP_UID, recording_rules, variables
+from dashboards._claude_code import (
+    ATTRIBUTION_UID,
+    FLAGSHIP_UID,
+    claude_code_dashboard,
+    recording_rules,
+)
 from panels import (
     CACHE_THRESHOLDS,
     FULL,
     TEMPO,
     THIRD,
     bar_gauge_panel,
-    dashboard_link,
     heatmap_panel,
-    house_dashboard,
     notional,
     pie_panel,
     prom,
@@ -49,21 +52,15 @@ NO_SESSION_ID = (
 
 
 def build(ctx: BuildContext) -> dashboard.Dashboard:
-    p = ctx.profile
-    board = house_dashboard(
+    return claude_code_dashboard(
+        ctx,
         TITLE,
         UID,
         "Claude Code usage from its OpenTelemetry metrics and traces; "
         "costs are notional list-price estimates.",
-        ["claude-code"],
-    ).link(dashboard_link("Where the spend comes from", ATTRIBUTION_UID))
-    for variable in variables(ctx):
-        board = board.with_variable(variable)
-    for title, panels in rows(p):
-        board = board.with_row(dashboard.Row(title))
-        for panel in panels:
-            board = board.with_panel(panel)
-    return board
+        ("Where the spend comes from", ATTRIBUTION_UID),
+        rows(ctx.profile),
+    )
 
 
 def alerting_rules(ctx: BuildContext) -> list[dict]:

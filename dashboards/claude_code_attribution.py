@@ -11,14 +11,17 @@ from agents import claude_code
 from agents.claude_code.telemetry import ABSENT_MEANS, REDACTED_CUSTOM, REDACTED_THIRD_PARTY
 from ccdash.build.loader import BuildContext
 from ccdash.build.sdk import dashboard
-from dashboards._claude_code import ATTRIBUTION_UID, FLAGSHIP_UID, recording_rules, variables
+from dashboards._claude_code import (
+    ATTRIBUTION_UID,
+    FLAGSHIP_UID,
+    claude_code_dashboard,
+    recording_rules,
+)
 from panels import (
     CACHE_THRESHOLDS,
     HALF,
     THIRD,
     bar_gauge_panel,
-    dashboard_link,
-    house_dashboard,
     notional,
     pie_panel,
     prom,
@@ -61,21 +64,15 @@ COST, SUBAGENT_COST = "cost", "subagent_cost"
 
 
 def build(ctx: BuildContext) -> dashboard.Dashboard:
-    p = ctx.profile
-    board = house_dashboard(
+    return claude_code_dashboard(
+        ctx,
         TITLE,
         UID,
         "Which subagents, skills, plugins, MCP servers and tools, effort and speed drove "
         "Claude Code's notional cost and tokens.",
-        ["claude-code"],
-    ).link(dashboard_link("Claude Code overview", FLAGSHIP_UID))
-    for variable in variables(ctx):
-        board = board.with_variable(variable)
-    for title, panels in rows(p):
-        board = board.with_row(dashboard.Row(title))
-        for panel in panels:
-            board = board.with_panel(panel)
-    return board
+        ("Claude Code overview", FLAGSHIP_UID),
+        rows(ctx.profile),
+    )
 
 
 def rows(p) -> list[tuple[str, list]]:
