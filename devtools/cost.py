@@ -13,6 +13,7 @@ import statistics
 import time as clock
 from collections import defaultdict
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ccdash.check.evaluate import evaluate
@@ -76,4 +77,24 @@ def query_cost(
             raise ValueError(f"{result.error}: {expr}")
         if i >= warmup:
             times.append(clock.perf_counter() - started)
+    return statistics.median(times)
+
+
+def together_seconds(
+    models: list[Mapping], url: str, at: float, range_s: float, runs: int = 5
+) -> float:
+    """Wall time of refreshing several dashboards at once (one screen each, each panel
+    after the other), median of `runs` after a warm-up."""
+    clients = [PrometheusClient(url) for _ in models]
+
+    def refresh(i: int) -> None:
+        evaluate(models[i], clients[i], at, range_s)
+
+    times = []
+    with ThreadPoolExecutor(len(models)) as pool:
+        list(pool.map(refresh, range(len(models))))
+        for _ in range(runs):
+            start = clock.perf_counter()
+            list(pool.map(refresh, range(len(models))))
+            times.append(clock.perf_counter() - start)
     return statistics.median(times)

@@ -41,10 +41,10 @@ INTERVAL_MINUTES = "($__interval_ms / 60000)"
 RULE_INTERVAL = "15s"
 
 
-# The two aggregation levels the recording rules keep. Session-level series
-# count sessions and rank them; everything else reads user-level series,
-# which drop the per-session labels: at fleet scale a panel's cost is the
-# number of series it touches, and a 7-day range holds thousands of sessions.
+# The aggregation levels the recording rules keep. Session-level series count
+# sessions and rank them; totals and charts read user-level series, which
+# drop the per-session labels: at fleet scale a panel's cost is the number of
+# series it touches, and a 7-day range holds thousands of sessions.
 SESSION, SESSION_MODEL, USER = "session", "session_model", "user"
 # Session starts by how the process began, and each session's subagents.
 SESSION_START, SESSION_AGENT = "session_start", "session_agent"
