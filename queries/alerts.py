@@ -23,8 +23,9 @@ from agents.claude_code.doctor.series import (
 )
 from agents.claude_code.telemetry import Profile
 from ccdash.build.alerts import AlertParams
+from ccdash.check.interpolate import format_duration
 from queries.claude_code import cache_ratio, tokens
-from queries.common import window_total
+from queries.common import number, window_total
 
 INTERVAL = "1m"
 NOTIONAL = "Notional: a list-price estimate from token counts, not a bill."
@@ -37,12 +38,9 @@ SHAPE_WINDOW = "6h"
 COLLECTOR_LOOKBACK = "1d"
 # Before two days are recorded, a silence must be longer than this to page.
 UNSEEN_NIGHT_ALERT = 86400.0
+HISTORY_RANGE = format_duration(HISTORY)
 # A silence pages when it is this many times the longest of the 15 days before.
 QUIET_MARGIN = 1.5
-
-
-def _s(seconds: float) -> str:
-    return f"{seconds:.0f}"
 
 
 def _usd(threshold: float) -> str:
@@ -92,7 +90,7 @@ def spend(p: Profile, params: AlertParams) -> list[dict]:
             rules.append(
                 _alert(
                     name,
-                    f"{total} > {limit:g}",
+                    f"{total} > {number(limit)}",
                     for_,
                     "warning",
                     f'{who.lower()} {named} spent {{{{ $value | printf "%.2f" }}}} USD '
@@ -119,12 +117,12 @@ def anomaly(p: Profile, params: AlertParams) -> dict:
     )
     return _alert(
         name,
-        f"({day} > {factor:g} * avg by ({team}) ({weeks})) and ({day} > {floor:g})",
+        f"({day} > {number(factor)} * avg by ({team}) ({weeks})) and ({day} > {number(floor)})",
         "30m",
         "warning",
         f'team {{{{ $labels.{team} }}}} spent {{{{ $value | printf "%.2f" }}}} USD (notional) '
         "in 24 h, far above its usual",
-        f"More than {factor:g}x the team's average for the same 24 hours one, two and three "
+        f"More than {number(factor)}x the team's average for the same 24 hours one, two and three "
         f"weeks before (weeks without data are left out; never below {_usd(floor)}). " + NOTIONAL,
     )
 
@@ -135,7 +133,7 @@ def runaway_session(p: Profile, params: AlertParams) -> dict:
     labels = ("session_id", "user_id", p.attribution_label)
     return _alert(
         name,
-        f"{window_total(p, 'cost', labels, '6h')} > {limit:g}",
+        f"{window_total(p, 'cost', labels, '6h')} > {number(limit)}",
         "0m",
         "warning",
         "session {{ $labels.session_id }} of {{ $labels.user_id }} spent "
@@ -163,7 +161,7 @@ def cache(p: Profile, params: AlertParams) -> list[dict]:
         rules.append(
             _alert(
                 name,
-                f"{ratio} < {below:g}",
+                f"{ratio} < {number(below)}",
                 "30m",
                 "warning",
                 f"{who.lower()} {named} read only {{{{ $value | humanizePercentage }}}} of its "
@@ -187,13 +185,13 @@ def cache_busting(p: Profile, params: AlertParams) -> dict:
     read = tokens(p, labels, "1h", "cacheRead")
     return _alert(
         name,
-        f"({created} > {floor:.0f}) and (({created} > {factor:g} * {read}) or "
+        f"({created} > {number(floor)}) and (({created} > {number(factor)} * {read}) or "
         f"({created} unless {read}))",
         "15m",
         "warning",
         "session {{ $labels.session_id }} wrote {{ $value | humanize }} cache tokens in 1 h, "
         "far more than it read",
-        f"Cache creation above {factor:g}x cache reads (and {floor:,.0f} tokens) in the last "
+        f"Cache creation above {number(factor)}x cache reads (and {floor:,.0f} tokens) in the last "
         "hour: each request rewrites the prompt cache instead of reading it.",
     )
 
@@ -220,10 +218,13 @@ def pipeline(p: Profile, params: AlertParams) -> list[dict]:
         # When Claude Code series were last exposed, for how long they have not been, and
         # (written while they are) the longest silence of the 15 days before.
         {"record": SEEN_AT, "expr": f"vector(time()) and on () count({_claude(p)})"},
-        {"record": SILENCE, "expr": f"time() - max_over_time({SEEN_AT}[{_s(HISTORY)}s])"},
+        {
+            "record": SILENCE,
+            "expr": f"time() - max_over_time({SEEN_AT}[{format_duration(HISTORY)}])",
+        },
         {
             "record": LONGEST,
-            "expr": f"max_over_time({SILENCE}[{_s(HISTORY)}s]) and on () ({SILENCE} == 0)",
+            "expr": f"max_over_time({SILENCE}[{HISTORY_RANGE}]) and on () ({SILENCE} == 0)",
         },
         collector_down(p),
         stale(p, params),
@@ -261,10 +262,10 @@ def stale(p: Profile, params: AlertParams) -> dict:
     after = params.param(name, "min_silence_seconds", STALE_AFTER)
     margin = params.param(name, "margin", QUIET_MARGIN)
     night = params.param(name, "unseen_night_seconds", UNSEEN_NIGHT_ALERT)
-    longest = f"last_over_time({LONGEST}[{_s(HISTORY)}s])"
+    longest = f"last_over_time({LONGEST}[{HISTORY_RANGE}])"
     expr = (
-        f"{SILENCE} > {after:.0f} and {SILENCE} > {margin:g} * {longest}"
-        f" and on () ({SILENCE} > {night:.0f} or on () group({SILENCE} offset 2d))"
+        f"{SILENCE} > {number(after)} and {SILENCE} > {number(margin)} * {longest}"
+        f" and on () ({SILENCE} > {number(night)} or on () group({SILENCE} offset 2d))"
     )
     alert = _alert(
         name,
@@ -314,7 +315,7 @@ def reset_storms(p: Profile) -> list[dict]:
         changes = _sum_each(p, "changes", matchers)
         alert = _alert(
             name,
-            f"{resets} >= {MIN_RESETS} and {resets} >= {share:g} * {changes}",
+            f"{resets} >= {MIN_RESETS} and {resets} >= {number(share)} * {changes}",
             "15m",
             "warning",
             f"Claude Code {what}",

@@ -20,6 +20,7 @@ from queries.common import (
     interval_total,
     level_for,
     level_growth_rule,
+    number,
     window_total,
 )
 
@@ -91,7 +92,7 @@ def cache_ratio(
     read = tokens(p, labels, window, "cacheRead", **matchers)
     prompt = tokens(p, labels, window, *PROMPT_TYPES, **matchers)
     if min_prompt:  # a filter on the divisor, so the prompt is summed once
-        prompt = f"({prompt} >= {min_prompt})"
+        prompt = f"({prompt} >= {number(min_prompt)})"
     return f"{read} / {prompt}"
 
 

@@ -19,6 +19,8 @@ before they were loaded, shows the same figures, only slower.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from agents.claude_code.telemetry import Profile
 from ccdash.build.counters import (
     SOURCE_RAW,
@@ -123,7 +125,19 @@ def gated(name: str, parts: list[str], source: str, switched: bool) -> str:
     """
     if switched:
         return f"{{{', '.join([gate(name, source), *parts])}}}"
-    return f"{name}{{{', '.join(parts)}}}" if parts else name
+    # As Prometheus prints a selector, so that mimirtool lint leaves rules alone.
+    return f"{name}{{{','.join(sorted(parts))}}}" if parts else name
+
+
+def number(x: float) -> str:
+    """A number as Prometheus prints it (Go's shortest %g): 500000, 5e+06, 1.5."""
+    sign, digits, exp = Decimal(repr(float(x))).normalize().as_tuple()
+    exponent = len(digits) + exp - 1
+    if -4 <= exponent < 6:
+        return format(Decimal(repr(float(x))).normalize(), "f")
+    shown = "".join(map(str, digits))
+    mantissa = shown[0] + (f".{shown[1:]}" if len(shown) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
 
 
 def _switched(p: Profile) -> bool:

@@ -17,6 +17,7 @@ from ccdash.cli import cli
 from devtools.alerting import ever_true, firing
 from devtools.harness import INSTALL_HINT
 from devtools.workspace import edit
+from queries.common import number
 from tests.conftest import FLAGSHIP, ROOT, require_tool
 from tests.test_doctor import FAULTS as DOCTOR_FAULTS
 from tests.test_doctor import end_of
@@ -510,3 +511,13 @@ def test_no_pipeline_alert_on_a_healthy_fleet(serve, name, from_day):
     start = loaded.scenario.start + from_day * 86400 + 3600
     for alert in PIPELINE:
         assert ever_true(client, RULES[alert], start, end_of(name), 600) == [], alert
+
+
+@pytest.mark.parametrize(
+    ("value", "printed"),
+    [(500000, "500000"), (5e6, "5e+06"), (1.296e6, "1.296e+06"), (1.5, "1.5"), (0, "0")],
+)
+def test_numbers_are_written_as_prometheus_prints_them(value, printed):
+    """Go's shortest %g: exponent form from 1e6 (checked against the parser's rendering of
+    every alert by tests/test_pipeline.py's mimirtool lint test)."""
+    assert number(value) == printed

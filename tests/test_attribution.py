@@ -118,12 +118,14 @@ def test_subagent_tables(serve, name):
     visible = visible_truth(loaded, window)
     costliest = costliest_subagent_figures(evals, window)
     rows = {f.name.removeprefix("subagent[").removesuffix("]") for f in costliest}
-    assert rows == set(true_costliest_subagents(window)) and len(rows) == 20
+    tops = ({*true_costliest_subagents(window)}, {*true_costliest_subagents(visible)})
+    assert rows in tops and len(rows) == 20
     assert unexcused(costliest, costliest_subagent_figures(evals, visible)) == []
     low = subagent_cache_figures(evals, window, "ratio", SUBAGENT_COST)
     listed = {f.name.split("]")[0].removeprefix("subagent_cache[") for f in low}
     expected = true_subagent_cache_sessions(window, SUBAGENT_MIN_PROMPT)
-    assert listed == set(expected) and len(listed) == min(20, len(expected)) > 5
+    seen = true_subagent_cache_sessions(visible, SUBAGENT_MIN_PROMPT)
+    assert listed in ({*expected}, {*seen}) and len(listed) == min(20, len(expected)) > 5
     assert unexcused(low, subagent_cache_figures(evals, visible, "ratio", SUBAGENT_COST)) == []
 
 

@@ -336,18 +336,23 @@ def loaded_rules(url: str) -> list[dict]:
 
 
 def test_stack_prometheus_loads_every_rule(stack_prometheus):
-    # The stack loads every dashboard's rules file, not only the flagship's.
-    recorded = {
-        r["record"]
-        for path in (ROOT / "rules").glob("*.rules.yml")
+    # The stack loads every dashboard's rules and alerts file, not only the flagship's.
+    written = {
+        r.get("record") or r["alert"]
+        for pattern in ("*.rules.yml", "*.alerts.yml")
+        for path in (ROOT / "rules").glob(pattern)
         for g in yaml.safe_load(path.read_text())["groups"]
         for r in g["rules"]
     }
-    assert recorded > {
+    flagship = {
         r["record"] for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]
     }
+    alerts = {
+        r.get("alert") for g in yaml.safe_load(ALERTS.read_text())["groups"] for r in g["rules"]
+    }
+    assert written > flagship and written > alerts - {None}
     loaded = loaded_rules(stack_prometheus)
-    assert {r["name"] for r in loaded} == recorded
+    assert {r["name"] for r in loaded} == written
     assert all(r["health"] != "err" for r in loaded)
 
 

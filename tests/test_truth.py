@@ -79,9 +79,12 @@ def test_top_sessions_table(serve, name):
     evals = evaluate(model, client, window["time"], window["range_s"])
     figures = top_session_figures(evals, window)
     rows = {f.name.split("]")[0].removeprefix("top_session[") for f in figures}
-    assert rows == set(true_top_sessions(window)[: len(rows)])
+    visible = visible_truth(loaded, window)
+    # The true top 20, or the top 20 of what any query can read: on `resumed` an
+    # invisible reset hides $0.41 of one session, which ranks it 21st.
+    assert rows in ({*true_top_sessions(window)}, {*true_top_sessions(visible)})
     assert len(rows) == min(20, len(window["per_session"]))
-    seen = top_session_figures(evals, visible_truth(loaded, window))
+    seen = top_session_figures(evals, visible)
     assert unexcused(figures, seen) == []
 
 
