@@ -98,19 +98,19 @@ def alert_names(groups: list[dict]) -> list[str]:
     return [rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule]
 
 
-def apply(groups: list[dict], config: AlertsConfig) -> list[dict]:
+def tuned(groups: list[dict], config: AlertsConfig) -> list[dict]:
     """The groups with ccdash.yaml applied: disabled alerts dropped, `for` and labels set;
     a group left with no alert and no rule is dropped."""
     result = []
     for group in groups:
-        rules = [_tuned(rule, config) for rule in group["rules"]]
+        rules = [_tune(rule, config) for rule in group["rules"]]
         rules = [rule for rule in rules if rule is not None]
         if rules:
             result.append({**group, "rules": rules})
     return result
 
 
-def _tuned(rule: dict, config: AlertsConfig) -> dict | None:
+def _tune(rule: dict, config: AlertsConfig) -> dict | None:
     if "alert" not in rule:
         return rule
     settings = config.rules.get(rule["alert"], {})

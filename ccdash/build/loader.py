@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ccdash.build import alerts
-from ccdash.build.alerts import AlertParams, alert_names
+from ccdash.build.alerts import AlertParams, alert_names, tuned
 from ccdash.build.config import CONFIG_FILE, Config
 from ccdash.errors import ConfigError, DashboardError
 from ccdash.pack import Pack
@@ -152,7 +151,7 @@ def _build_one(root: Path, path: Path, config: Config, overrides: bool) -> Loade
         offered = list(alerting(ctx)) if callable(alerting) else []
         names = {name: {k for a, k in params.read if a == name} for name in alert_names(offered)}
         return LoadedDashboard(
-            path, build(ctx), pack, profile, groups, alerts.apply(offered, config.alerts), names
+            path, build(ctx), pack, profile, groups, tuned(offered, config.alerts), names
         )
 
     return _guarded(root, path, build)
