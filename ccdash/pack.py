@@ -100,9 +100,13 @@ def require_choice(value: str, choices: Mapping[str, Any], what: str) -> None:
         raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(sorted(choices))}")
 
 
+# A Prometheus label name.
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
 def require_label_name(name: str, what: str) -> None:
     """For a pack's Profile: a valid Prometheus label name (an attribution label, say)."""
-    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", name):
+    if not LABEL_NAME.fullmatch(name):
         raise ValueError(
             f"{what} {name!r} is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
         )

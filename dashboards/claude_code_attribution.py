@@ -60,7 +60,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "speed": ("speed", f"{ABSENT_MEANS['speed']}: Claude Code versions that do not report it."),
 }
-COST, SUBAGENT_COST = "cost", "subagent_cost"
+# The low-cache table's queries, by the refIds its transformations name.
+SUBAGENT_RATIO, SUBAGENT_COST = "ratio", "subagent_cost"
 
 
 def build(ctx: BuildContext) -> dashboard.Dashboard:
@@ -162,7 +163,9 @@ def subagents(p) -> list:
             "a subagent that starts each call on a new prompt prefix pays for it every time."
             + NOTIONAL,
             "none",
-            prom(q.subagent_cache_sessions(p), instant=True, table_format=True, ref_id="ratio"),
+            prom(
+                q.subagent_cache_sessions(p), instant=True, table_format=True, ref_id=SUBAGENT_RATIO
+            ),
             prom(
                 q.subagent_cost_of_sessions(p),
                 instant=True,
@@ -178,13 +181,13 @@ def subagents(p) -> list:
                         "indexByName": {
                             "session_id": 0,
                             "user_id": 1,
-                            value_field("ratio"): 2,
+                            value_field(SUBAGENT_RATIO): 2,
                             value_field(SUBAGENT_COST): 3,
                         },
                         "renameByName": {
                             "session_id": "Session",
                             "user_id": "User",
-                            value_field("ratio"): "Subagent cache hit ratio",
+                            value_field(SUBAGENT_RATIO): "Subagent cache hit ratio",
                             value_field(SUBAGENT_COST): "Subagent notional cost",
                         },
                     },

@@ -43,6 +43,11 @@ HISTORY_RANGE = format_duration(HISTORY)
 QUIET_MARGIN = 1.5
 
 
+def _named(who: str, team_label: str) -> str:
+    """The alert's subject in an annotation: the user's id, or the team."""
+    return "{{ $labels.user_id }}" if who == "User" else f"{{{{ $labels.{team_label} }}}}"
+
+
 def _usd(threshold: float) -> str:
     return f"${threshold:g}"
 
@@ -82,7 +87,7 @@ def spend(p: Profile, params: AlertParams) -> list[dict]:
         ("User", (team, "user_id"), {}, {"1h": 20.0, "1d": 100.0}),
         ("Team", (team,), in_team, {"1h": 100.0, "1d": 500.0}),
     ):
-        named = "{{ $labels.user_id }}" if who == "User" else f"{{{{ $labels.{team} }}}}"
+        named = _named(who, team)
         for window, period, for_ in (("1h", "Hourly", "5m"), ("1d", "Daily", "15m")):
             name = f"ClaudeCode{who}Spend{period}"
             limit = params.param(name, "threshold_usd", defaults[window])
@@ -157,7 +162,7 @@ def cache(p: Profile, params: AlertParams) -> list[dict]:
         below = params.param(name, "threshold_ratio", 0.5)
         enough = params.param(name, "min_prompt_tokens", tokens_default)
         ratio = cache_ratio(p, labels, "6h", min_prompt=int(enough), **matchers)
-        named = "{{ $labels.user_id }}" if who == "User" else f"{{{{ $labels.{team} }}}}"
+        named = _named(who, team)
         rules.append(
             _alert(
                 name,
@@ -199,11 +204,6 @@ def cache_busting(p: Profile, params: AlertParams) -> dict:
 # --- pipeline --------------------------------------------------------------
 
 
-def _claude(p: Profile, matchers: str = "") -> str:
-    names = "|".join(sorted(p.names.values()))
-    return f'{{__name__=~"{names}"{", " + matchers if matchers else ""}}}'
-
-
 def _doctor(finding: str, description: str) -> dict[str, str]:
     return {
         "description": description,
@@ -217,10 +217,10 @@ def pipeline(p: Profile, params: AlertParams) -> list[dict]:
     return [
         # When Claude Code series were last exposed, for how long they have not been, and
         # (written while they are) the longest silence of the 15 days before.
-        {"record": SEEN_AT, "expr": f"vector(time()) and on () count({_claude(p)})"},
+        {"record": SEEN_AT, "expr": f"vector(time()) and on () count({p.any_counter()})"},
         {
             "record": SILENCE,
-            "expr": f"time() - max_over_time({SEEN_AT}[{format_duration(HISTORY)}])",
+            "expr": f"time() - max_over_time({SEEN_AT}[{HISTORY_RANGE}])",
         },
         {
             "record": LONGEST,
@@ -236,7 +236,7 @@ def collector_down(p: Profile) -> dict:
     alert = _alert(
         "ClaudeCodeCollectorDown",
         f"(up == 0) and on (instance) group by (instance) "
-        f"(last_over_time({_claude(p)}[{COLLECTOR_LOOKBACK}]))",
+        f"(last_over_time({p.any_counter()}[{COLLECTOR_LOOKBACK}]))",
         "5m",
         "critical",
         "the collector {{ $labels.instance }} Claude Code's metrics come from is down",

@@ -17,7 +17,7 @@ from agents.claude_code.simulate.figures import (
 from agents.claude_code.telemetry import ABSENT_MEANS, ATTRIBUTION_LABELS, REDACTED_CUSTOM
 from ccdash.check.evaluate import evaluate, instant_by
 from ccdash.check.interpolate import prometheus_targets
-from dashboards.claude_code_attribution import SUBAGENT_COST
+from dashboards.claude_code_attribution import SUBAGENT_COST, SUBAGENT_RATIO
 from devtools.accuracy import panel_figures, unexcused
 from queries.attribution import SUBAGENT_MIN_PROMPT
 from tests.conftest import ATTRIBUTION, FLAGSHIP, built
@@ -121,12 +121,14 @@ def test_subagent_tables(serve, name):
     tops = ({*true_costliest_subagents(window)}, {*true_costliest_subagents(visible)})
     assert rows in tops and len(rows) == 20
     assert unexcused(costliest, costliest_subagent_figures(evals, visible)) == []
-    low = subagent_cache_figures(evals, window, "ratio", SUBAGENT_COST)
+    low = subagent_cache_figures(evals, window, SUBAGENT_RATIO, SUBAGENT_COST)
     listed = {f.name.split("]")[0].removeprefix("subagent_cache[") for f in low}
     expected = true_subagent_cache_sessions(window, SUBAGENT_MIN_PROMPT)
     seen = true_subagent_cache_sessions(visible, SUBAGENT_MIN_PROMPT)
     assert listed in ({*expected}, {*seen}) and len(listed) == min(20, len(expected)) > 5
-    assert unexcused(low, subagent_cache_figures(evals, visible, "ratio", SUBAGENT_COST)) == []
+    assert (
+        unexcused(low, subagent_cache_figures(evals, visible, SUBAGENT_RATIO, SUBAGENT_COST)) == []
+    )
 
 
 def test_redacted_subagents_read_least_from_cache(serve):

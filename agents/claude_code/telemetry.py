@@ -216,6 +216,11 @@ class Profile:
         """The Prometheus metric name of a logical metric key."""
         return self.names[key]
 
+    def any_counter(self, matchers: str = "") -> str:
+        """A selector of every Claude Code counter of this naming, with extra matchers."""
+        extra = f", {matchers}" if matchers else ""
+        return f'{{__name__=~"{"|".join(sorted(self.names.values()))}"{extra}}}'
+
     @property
     def token_label(self) -> str:
         return TOKEN_LABEL_SCHEMAS[self.token_label_schema][0]

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ccdash.errors import ConfigError
+from ccdash.pack import LABEL_NAME
 
 # What every alert accepts in `alerts.rules.<name>`, besides the parameters it reads.
 COMMON_KEYS = ("enabled", "for", "labels")
 _DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
-_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _check_labels(labels: Any, path: Path, where: str) -> None:
     if not isinstance(labels, dict):
         raise ConfigError(f"{path}: '{where}' must be a mapping of label names to values")
     for name, value in labels.items():
-        if not (isinstance(name, str) and _LABEL.match(name)) or not isinstance(value, str):
+        if not (isinstance(name, str) and LABEL_NAME.fullmatch(name)) or not isinstance(value, str):
             raise ConfigError(
                 f"{path}: '{where}.{name}' must be a valid label name with a string value, "
                 f"got {value!r}"

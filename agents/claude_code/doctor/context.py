@@ -44,15 +44,9 @@ class Context:
     def window(self) -> str:
         return duration(self.range_s)
 
-    @property
-    def claude_regex(self) -> str:
-        """The Claude Code counter names of the matched profile, as a `__name__` regex."""
-        return "|".join(sorted(self.profile.names.values()))
-
     def claude(self, matchers: str = "") -> str:
-        """A selector of every Claude Code counter, with extra matchers."""
-        extra = f", {matchers}" if matchers else ""
-        return f'{{__name__=~"{self.claude_regex}"{extra}}}'
+        """A selector of every Claude Code counter of the matched profile, with extra matchers."""
+        return self.profile.any_counter(matchers)
 
     def shape_window(self) -> tuple[float, float]:
         """(end, length) of the window series-shape checks read: at most a day of raw samples."""

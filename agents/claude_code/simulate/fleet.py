@@ -272,7 +272,7 @@ def _process_windows(
 def _activity(rng: random.Random, sc: Scenario, p: Process, spans: list[Span]) -> None:
     """Requests, tools, edits, commits and active time of one process."""
     p.add(p.start + 0.5, "session", 1, start_type=p.start_type)
-    model = rng.choices(list(sc.models), weights=list(sc.models.values()))[0]
+    model = _weighted(rng, sc.models)
     cache_quality = rng.betavariate(*sc.cache_beta)
     t = p.start + rng.uniform(1, 5)
     while t < p.end - 1:
